@@ -1,0 +1,166 @@
+#include "sim/disk.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "base/assert.h"
+
+namespace consim::sim {
+
+std::string DiskParams::validate() const {
+  if (sync_latency_min < Duration::zero()) {
+    return "sync_latency_min must be >= 0";
+  }
+  if (sync_latency_max < sync_latency_min) {
+    return "sync_latency_max must be >= sync_latency_min";
+  }
+  if (!(torn_write_probability >= 0.0 && torn_write_probability <= 1.0)) {
+    return "torn_write_probability must be within [0, 1]";
+  }
+  return {};
+}
+
+Disk::Disk(Simulator& sim, HostId host, const DiskParams& params)
+    : sim_(sim), host_(host), params_(params), rng_(sim.rng("disk", host.index)) {
+  CONSIM_ASSERT_MSG(params.validate().empty(), params.validate());
+}
+
+void Disk::set_params(const DiskParams& params) {
+  CONSIM_ASSERT_MSG(params.validate().empty(), params.validate());
+  params_ = params;
+}
+
+void Disk::write(Op op) {
+  op.seq = next_op_seq_++;
+  ++stats_.writes;
+  for (const DiskRecord& record : op.records) {
+    stats_.bytes_written += record.bytes;
+  }
+  pending_.push_back(std::move(op));
+}
+
+void Disk::append(const std::string& file, DiskRecord record) {
+  CONSIM_ASSERT(!record.torn);
+  Op op{0, OpKind::kAppend, file, {}, 0};
+  op.records.push_back(std::move(record));
+  write(std::move(op));
+}
+
+void Disk::truncate_suffix(const std::string& file, size_t keep) {
+  write(Op{0, OpKind::kTruncateSuffix, file, {}, keep});
+}
+
+void Disk::truncate_prefix(const std::string& file, size_t drop) {
+  write(Op{0, OpKind::kTruncatePrefix, file, {}, drop});
+}
+
+void Disk::replace(const std::string& file, std::vector<DiskRecord> records) {
+  write(Op{0, OpKind::kReplace, file, std::move(records), 0});
+}
+
+void Disk::remove(const std::string& file) { write(Op{0, OpKind::kRemove, file, {}, 0}); }
+
+void Disk::apply(const Op& op, DiskImage& image) {
+  switch (op.kind) {
+    case OpKind::kAppend:
+      image[op.file].push_back(op.records.front());
+      break;
+    case OpKind::kTruncateSuffix: {
+      auto it = image.find(op.file);
+      if (it != image.end() && it->second.size() > op.count) {
+        it->second.resize(op.count);
+      }
+      break;
+    }
+    case OpKind::kTruncatePrefix: {
+      auto it = image.find(op.file);
+      if (it != image.end()) {
+        const size_t drop = std::min(op.count, it->second.size());
+        it->second.erase(it->second.begin(), it->second.begin() + static_cast<std::ptrdiff_t>(drop));
+      }
+      break;
+    }
+    case OpKind::kReplace:
+      image[op.file] = op.records;
+      break;
+    case OpKind::kRemove:
+      image.erase(op.file);
+      break;
+  }
+}
+
+DiskImage Disk::current() const {
+  DiskImage image = durable_;
+  for (const Op& op : pending_) {
+    apply(op, image);
+  }
+  return image;
+}
+
+SyncId Disk::sync(SyncCallback done) {
+  const SyncId id{next_sync_id_++};
+  ++stats_.syncs;
+  const uint64_t upto_seq = next_op_seq_ - 1;
+  const Duration latency{rng_.uniform_int(params_.sync_latency_min.ns, params_.sync_latency_max.ns)};
+  // Syncs complete in the order they were requested, as on one file descriptor.
+  const SimTime done_at = std::max(sim_.now() + latency, last_sync_done_);
+  last_sync_done_ = done_at;
+  sim_.emit(TraceEvent("disk.sync")
+                .node(host_)
+                .add("sync", id.value)
+                .add("writes", static_cast<uint64_t>(pending_.size()))
+                .add("latency_ns", (done_at - sim_.now()).ns));
+  const uint64_t generation = generation_;
+  sim_.schedule_at(done_at, [this, id, upto_seq, generation, done = std::move(done)] {
+    complete_sync(id, upto_seq, generation, done);
+  });
+  return id;
+}
+
+void Disk::complete_sync(SyncId id, uint64_t upto_seq, uint64_t generation, const SyncCallback& done) {
+  if (generation != generation_) {
+    return;  // the machine crashed after this sync was issued
+  }
+  size_t made_durable = 0;
+  if (!params_.lying_sync) {
+    while (made_durable < pending_.size() && pending_[made_durable].seq <= upto_seq) {
+      apply(pending_[made_durable], durable_);
+      ++made_durable;
+    }
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(made_durable));
+  }
+  ++stats_.syncs_completed;
+  sim_.emit(TraceEvent("disk.synced")
+                .node(host_)
+                .add("sync", id.value)
+                .add("durable_writes", static_cast<uint64_t>(made_durable))
+                .add("lying", params_.lying_sync));
+  if (done) {
+    done(id);
+  }
+}
+
+void Disk::crash() {
+  ++generation_;
+  ++stats_.crashes;
+  stats_.writes_lost += pending_.size();
+  bool torn = false;
+  // Only the first write after the durable point can have partly reached the platter.
+  if (!pending_.empty() && pending_.front().kind == OpKind::kAppend &&
+      rng_.bernoulli(params_.torn_write_probability)) {
+    const Op& first = pending_.front();
+    DiskRecord partial = first.records.front();
+    partial.torn = true;
+    partial.bytes /= 2;
+    durable_[first.file].push_back(std::move(partial));
+    torn = true;
+  }
+  sim_.emit(TraceEvent("disk.crash")
+                .node(host_)
+                .add("lost_writes", static_cast<uint64_t>(pending_.size()))
+                .add("torn", torn));
+  pending_.clear();
+  last_sync_done_ = sim_.now();
+}
+
+}  // namespace consim::sim

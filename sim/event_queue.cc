@@ -1,0 +1,122 @@
+#include "sim/event_queue.h"
+
+#include <utility>
+
+#include "base/assert.h"
+
+namespace consim::sim {
+namespace {
+constexpr size_t kArity = 4;
+}  // namespace
+
+EventId EventQueue::schedule(SimTime at, Callback callback) {
+  CONSIM_ASSERT(callback != nullptr);
+  uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    slot = static_cast<uint32_t>(slots_.size());
+    slots_.emplace_back();
+  }
+  const uint64_t seq = next_seq_++;
+  slots_[slot].seq = seq;
+  slots_[slot].callback = std::move(callback);
+  heap_.push_back(Entry{at.ns, seq, slot});
+  sift_up(heap_.size() - 1);
+  ++live_;
+  return EventId{slot, seq};
+}
+
+bool EventQueue::cancel(EventId id) {
+  if (!pending(id)) {
+    return false;
+  }
+  Slot& slot = slots_[id.slot];
+  slot.seq = 0;
+  slot.callback = nullptr;
+  --live_;
+  return true;
+}
+
+bool EventQueue::pending(EventId id) const {
+  return id.valid() && id.slot < slots_.size() && slots_[id.slot].seq == id.seq;
+}
+
+bool EventQueue::pop(SimTime& at, Callback& callback) {
+  drop_cancelled_top();
+  if (heap_.empty()) {
+    return false;
+  }
+  const Entry top = heap_.front();
+  Slot& slot = slots_[top.slot];
+  CONSIM_ASSERT(slot.seq == top.seq);
+  at = SimTime{top.time_ns};
+  callback = std::move(slot.callback);
+  slot.callback = nullptr;
+  slot.seq = 0;
+  free_slots_.push_back(top.slot);
+  pop_top();
+  --live_;
+  return true;
+}
+
+SimTime EventQueue::next_time() {
+  drop_cancelled_top();
+  return heap_.empty() ? SimTime::max() : SimTime{heap_.front().time_ns};
+}
+
+void EventQueue::drop_cancelled_top() {
+  while (!heap_.empty() && slots_[heap_.front().slot].seq != heap_.front().seq) {
+    // The slot was cancelled (seq reset to 0); only now is it safe to reuse it.
+    free_slots_.push_back(heap_.front().slot);
+    pop_top();
+  }
+}
+
+void EventQueue::pop_top() {
+  heap_.front() = heap_.back();
+  heap_.pop_back();
+  if (!heap_.empty()) {
+    sift_down(0);
+  }
+}
+
+void EventQueue::sift_up(size_t index) {
+  const Entry moving = heap_[index];
+  while (index > 0) {
+    const size_t parent = (index - 1) / kArity;
+    if (!before(moving, heap_[parent])) {
+      break;
+    }
+    heap_[index] = heap_[parent];
+    index = parent;
+  }
+  heap_[index] = moving;
+}
+
+void EventQueue::sift_down(size_t index) {
+  const Entry moving = heap_[index];
+  const size_t count = heap_.size();
+  while (true) {
+    const size_t first = index * kArity + 1;
+    if (first >= count) {
+      break;
+    }
+    size_t best = first;
+    const size_t last = first + kArity < count ? first + kArity : count;
+    for (size_t child = first + 1; child < last; ++child) {
+      if (before(heap_[child], heap_[best])) {
+        best = child;
+      }
+    }
+    if (!before(heap_[best], moving)) {
+      break;
+    }
+    heap_[index] = heap_[best];
+    index = best;
+  }
+  heap_[index] = moving;
+}
+
+}  // namespace consim::sim
