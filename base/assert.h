@@ -33,11 +33,11 @@ class ScopedAssertContext {
 
 }  // namespace consim
 
-#define CONSIM_ASSERT(condition)                                        \
-  do {                                                                  \
-    if (!(condition)) [[unlikely]] {                                    \
-      ::consim::assert_failed(#condition, __FILE__, __LINE__, {});      \
-    }                                                                   \
+#define CONSIM_ASSERT(condition)                                   \
+  do {                                                             \
+    if (!(condition)) [[unlikely]] {                               \
+      ::consim::assert_failed(#condition, __FILE__, __LINE__, {}); \
+    }                                                              \
   } while (0)
 
 #define CONSIM_ASSERT_MSG(condition, message)                           \

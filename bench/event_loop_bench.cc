@@ -122,8 +122,8 @@ int main(int argc, char** argv) {
     const std::string base = std::string("BM_PriorityQueueBaseline/") + pending;
     const auto& rates = reporter.rates();
     if (rates.count(ours) != 0 && rates.count(base) != 0 && rates.at(ours) > 0) {
-      std::printf("  pending=%-6s consim %.2fM ev/s, baseline %.2fM ev/s, ratio %.2f\n", pending,
-                  rates.at(ours) / 1e6, rates.at(base) / 1e6, rates.at(base) / rates.at(ours));
+      std::printf("  pending=%-6s consim %.2fM ev/s, baseline %.2fM ev/s, ratio %.2f\n", pending, rates.at(ours) / 1e6,
+                  rates.at(base) / 1e6, rates.at(base) / rates.at(ours));
     }
   }
   benchmark::Shutdown();

@@ -146,8 +146,7 @@ void Disk::crash() {
   stats_.writes_lost += pending_.size();
   bool torn = false;
   // Only the first write after the durable point can have partly reached the platter.
-  if (!pending_.empty() && pending_.front().kind == OpKind::kAppend &&
-      rng_.bernoulli(params_.torn_write_probability)) {
+  if (!pending_.empty() && pending_.front().kind == OpKind::kAppend && rng_.bernoulli(params_.torn_write_probability)) {
     const Op& first = pending_.front();
     DiskRecord partial = first.records.front();
     partial.torn = true;

@@ -273,8 +273,8 @@ std::vector<ConnId> Network::connections_between(HostId a, HostId b) const {
 void Network::close_broken_connections() {
   std::vector<ConnId> doomed;
   for (const auto& [id, connection] : connections_) {
-    if (connection.open &&
-        (!reachable(connection.initiator, connection.acceptor) || !reachable(connection.acceptor, connection.initiator))) {
+    if (connection.open && (!reachable(connection.initiator, connection.acceptor) ||
+                            !reachable(connection.acceptor, connection.initiator))) {
       doomed.push_back(ConnId{id});
     }
   }

@@ -53,8 +53,8 @@ struct Packet {
   HostId from;
   HostId to;
   Channel channel = Channel::kDatagram;
-  ConnId conn;       // streams only
-  uint64_t id = 0;   // unique per send; a duplicate carries its original's id
+  ConnId conn;      // streams only
+  uint64_t id = 0;  // unique per send; a duplicate carries its original's id
   uint32_t bytes = 0;
   PayloadPtr payload;
 };
@@ -139,7 +139,7 @@ class Network {
     HostId acceptor;
     bool open = true;
     bool closing[2] = {false, false};  // a graceful close was requested by [initiator, acceptor]
-    SimTime last_arrival[2];            // FIFO: [initiator->acceptor, acceptor->initiator]
+    SimTime last_arrival[2];           // FIFO: [initiator->acceptor, acceptor->initiator]
   };
 
   size_t index(HostId from, HostId to) const { return static_cast<size_t>(from.index) * hosts_ + to.index; }

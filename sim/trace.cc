@@ -21,9 +21,7 @@ const T* find_field(const TraceRecord& record, std::string_view key) {
 }  // namespace
 
 const int64_t* TraceRecord::int_field(std::string_view key) const { return find_field<int64_t>(*this, key); }
-const std::string* TraceRecord::string_field(std::string_view key) const {
-  return find_field<std::string>(*this, key);
-}
+const std::string* TraceRecord::string_field(std::string_view key) const { return find_field<std::string>(*this, key); }
 const bool* TraceRecord::bool_field(std::string_view key) const { return find_field<bool>(*this, key); }
 
 void append_json_string(std::string_view text, std::string& out) {

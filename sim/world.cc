@@ -92,7 +92,9 @@ void HostContext::trace(TraceEvent event) {
   world_->sim_.emit(std::move(event));
 }
 
-Rng HostContext::rng() const { return world_->sim_.rng("host", host_.index).fork("incarnation", world_->at(host_).incarnation); }
+Rng HostContext::rng() const {
+  return world_->sim_.rng("host", host_.index).fork("incarnation", world_->at(host_).incarnation);
+}
 
 // ---------------------------------------------------------------------------------------------
 // World
@@ -227,8 +229,10 @@ void World::resume(HostId host) {
 void World::clock_step(HostId host, Duration delta) {
   Host& target = at(host);
   target.clock.step(sim_.now(), delta);
-  sim_.emit(TraceEvent("clock.step").node(host).add("delta_ns", delta.ns).add("local_ns",
-                                                                                 target.clock.local_at(sim_.now()).ns));
+  sim_.emit(TraceEvent("clock.step")
+                .node(host)
+                .add("delta_ns", delta.ns)
+                .add("local_ns", target.clock.local_at(sim_.now()).ns));
   reschedule_timers(host);
 }
 

@@ -239,13 +239,11 @@ std::string format_ping_pong(const PingPongReport& report) {
                   static_cast<unsigned long long>(host_report.durable_counter));
     out += line;
   }
-  std::snprintf(line, sizeof line,
-                "\nmessages: %llu sent, %llu delivered, %llu dropped; %llu events, %llu trace records\n",
-                static_cast<unsigned long long>(report.messages_sent),
-                static_cast<unsigned long long>(report.messages_delivered),
-                static_cast<unsigned long long>(report.messages_dropped),
-                static_cast<unsigned long long>(report.events),
-                static_cast<unsigned long long>(report.trace_records));
+  std::snprintf(
+      line, sizeof line, "\nmessages: %llu sent, %llu delivered, %llu dropped; %llu events, %llu trace records\n",
+      static_cast<unsigned long long>(report.messages_sent), static_cast<unsigned long long>(report.messages_delivered),
+      static_cast<unsigned long long>(report.messages_dropped), static_cast<unsigned long long>(report.events),
+      static_cast<unsigned long long>(report.trace_records));
   out += line;
   out += "digest: " + sim::format_digest(report.digest) + "\n";
   return out;
