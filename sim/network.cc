@@ -305,6 +305,11 @@ void Network::set_blocked(HostId from, HostId to, bool blocked) {
 }
 
 void Network::partition(const std::vector<std::vector<HostId>>& groups) {
+  set_groups(groups);
+  close_broken_connections();
+}
+
+void Network::set_groups(const std::vector<std::vector<HostId>>& groups) {
   constexpr uint32_t kUnassigned = UINT32_MAX;
   std::vector<uint32_t> group_of(hosts_, kUnassigned);
   for (uint32_t g = 0; g < groups.size(); ++g) {
@@ -325,19 +330,20 @@ void Network::partition(const std::vector<std::vector<HostId>>& groups) {
       blocked_[index(HostId{from}, HostId{to})] = group_of[from] != group_of[to] ? 1 : 0;
     }
   }
-  close_broken_connections();
 }
 
 void Network::isolate(HostId host) { partition({{host}}); }
 
 void Network::bridge(const std::vector<HostId>& side_a, const std::vector<HostId>& side_b, HostId bridge_host) {
-  partition({side_a, side_b, {bridge_host}});
+  // The whole matrix first: connections to the bridge host stay reachable, so they must survive.
+  set_groups({side_a, side_b, {bridge_host}});
   for (const auto* side : {&side_a, &side_b}) {
     for (const HostId host : *side) {
       blocked_[index(host, bridge_host)] = 0;
       blocked_[index(bridge_host, host)] = 0;
     }
   }
+  close_broken_connections();
 }
 
 void Network::majority_ring() {

@@ -151,6 +151,8 @@ class Network {
   SimTime fifo_arrival(Connection& connection, HostId from);
   void abort_connection(ConnId conn, std::string_view reason);
   void close_broken_connections();
+  // Sets the matrix for partition() without closing anything, so bridge() can open its links first.
+  void set_groups(const std::vector<std::vector<HostId>>& groups);
   void check_host(HostId host) const;
 
   Simulator& sim_;

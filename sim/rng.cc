@@ -1,7 +1,10 @@
 #include "sim/rng.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numbers>
+#include <string>
 
 #include "base/assert.h"
 #include "base/int128.h"
@@ -48,9 +51,11 @@ Rng Rng::fork(std::string_view name) const {
 }
 
 Rng Rng::fork(std::string_view name, uint64_t index) const {
-  uint64_t mix = key_ ^ fnv1a64(name);
-  mix = splitmix64(mix) ^ index;
-  return Rng(splitmix64(mix), 0);
+  // As documented: the stream named "name/index", so a per-entity stream can be named either way.
+  std::string full(name);
+  full += '/';
+  full += std::to_string(index);
+  return fork(full);
 }
 
 uint64_t Rng::next_u64() {
@@ -111,8 +116,9 @@ bool Rng::bernoulli(double p) {
 
 double Rng::exponential(double mean) {
   CONSIM_ASSERT(mean > 0.0);
-  // 1 - u is in (0, 1], so the logarithm is finite.
-  return -mean * std::log(1.0 - uniform_real());
+  // 1 - u is in (0, 1], so the logarithm is finite. The product can still overflow for a mean
+  // above DBL_MAX / 37; clamp so the result stays finite as documented.
+  return std::min(-mean * std::log(1.0 - uniform_real()), std::numeric_limits<double>::max());
 }
 
 double Rng::normal(double mean, double stddev) {

@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string_view>
 #include <vector>
 
@@ -140,6 +141,9 @@ class World : private NetworkSink {
     SimTime paused_until;
     EventId resume_event;
     std::vector<std::function<void()>> deferred;
+    // Connections this incarnation knows (it connected, or was told of the SYN). Notices about
+    // any other connection belong to a predecessor that crashed and are not handed on.
+    std::set<uint64_t> connections;
   };
 
   Host& at(HostId host);
