@@ -1,0 +1,141 @@
+// What flows in and out of a protocol node, protocol-agnostic: messages, storage writes, trace
+// events, client requests and their outcomes. The harness maps these onto the simulator; the
+// protocol never sees it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "protocols/common/ids.h"
+
+namespace consim::protocols {
+
+// An immutable message body. kind() names it in traces ("AppendEntries").
+class Message {
+ public:
+  virtual ~Message() = default;
+  virtual std::string_view kind() const = 0;
+};
+using MessagePtr = std::shared_ptr<const Message>;
+
+// An immutable piece of data a protocol stores or replicates without interpreting it all:
+// a log entry on disk, a client command, a snapshot of the service. digest() identifies the
+// content (two records with equal digests are taken as equal by hash chains and checkers).
+class Record {
+ public:
+  virtual ~Record() = default;
+  virtual std::string_view kind() const = 0;
+  virtual uint64_t digest() const = 0;
+  // Its size as stored or sent, for byte accounting.
+  virtual uint32_t bytes() const { return 16; }
+};
+using RecordPtr = std::shared_ptr<const Record>;
+
+// How a message travels: datagram (may be lost, duplicated or reordered) or a FIFO stream to
+// the peer (the host keeps one per peer and tells the node when it breaks).
+enum class Channel : uint8_t { kDatagram, kStream };
+
+struct Outgoing {
+  NodeId to;
+  MessagePtr message;
+  uint32_t bytes = 0;
+  Channel channel = Channel::kDatagram;
+};
+
+// One record as stored on disk. A torn record is a partial write found on recovery: its
+// content must not be trusted.
+struct StoredRecord {
+  RecordPtr record;
+  uint32_t bytes = 0;
+  bool torn = false;
+};
+
+// What a node finds on its disk when it (re)starts: file -> records in order.
+using Recovered = std::map<std::string, std::vector<StoredRecord>>;
+
+struct StorageWrite {
+  enum class Kind : uint8_t { kAppend, kTruncateSuffix, kTruncatePrefix, kReplace, kRemove };
+  Kind kind = Kind::kAppend;
+  std::string file;
+  std::vector<StoredRecord> records;  // append: one or more, in order; replace: the new contents
+  uint64_t count = 0;                 // truncate_suffix: records kept; truncate_prefix: records dropped
+};
+
+// A structured trace event from a protocol; the harness stamps time and node.
+// Values are integers, strings or booleans, as in the simulator's trace.
+class Event {
+ public:
+  using Value = std::variant<int64_t, std::string, bool>;
+
+  explicit Event(std::string_view kind) : kind_(kind) {}
+  Event& add(std::string_view key, int64_t value) { return put(key, value); }
+  Event& add(std::string_view key, uint64_t value) { return put(key, static_cast<int64_t>(value)); }
+  Event& add(std::string_view key, uint32_t value) { return put(key, static_cast<int64_t>(value)); }
+  Event& add(std::string_view key, int value) { return put(key, static_cast<int64_t>(value)); }
+  Event& add(std::string_view key, bool value) { return put(key, value); }
+  Event& add(std::string_view key, std::string_view value) { return put(key, std::string(value)); }
+  Event& add(std::string_view key, const char* value) { return put(key, std::string(value)); }
+  Event& add(std::string_view key, NodeId node) { return put(key, node.name()); }
+  Event& add(std::string_view key, Term term) { return put(key, static_cast<int64_t>(term.value)); }
+  Event& add(std::string_view key, LogIndex index) { return put(key, static_cast<int64_t>(index.value)); }
+
+  const std::string& kind() const { return kind_; }
+  const std::vector<std::pair<std::string, Value>>& fields() const { return fields_; }
+
+ private:
+  Event& put(std::string_view key, Value value) {
+    fields_.emplace_back(std::string(key), std::move(value));
+    return *this;
+  }
+  std::string kind_;
+  std::vector<std::pair<std::string, Value>> fields_;
+};
+
+// How a client wants a read served.
+enum class ReadMode : uint8_t {
+  kLog,        // through the log, like a write (Raft `log`)
+  kReadIndex,  // leader confirms leadership with a quorum round (Raft `read_index`)
+  kLease,      // leader answers within its lease, no round (Raft `lease`)
+  kLocal,      // any replica answers from what it has applied: may be stale by design
+  kSync,       // ZooKeeper: sync with the leader first, then read locally
+};
+
+struct ClientRequest {
+  enum class Kind : uint8_t { kWrite, kRead };
+  RequestId id;
+  Kind kind = Kind::kWrite;
+  ReadMode read_mode = ReadMode::kLog;
+  RecordPtr command;  // writes (and log reads): what goes through the log
+};
+
+// A request the node will not serve, with where to try instead.
+struct Rejection {
+  RequestId id;
+  enum class Reason : uint8_t { kNotLeader, kNotReady, kTransferring, kDropped };
+  Reason reason = Reason::kNotLeader;
+  NodeId leader_hint;  // invalid when unknown
+};
+
+// A read that may be served once the node has applied `index` (0: serve from what is applied).
+struct ReadReady {
+  RequestId id;
+  LogIndex index;
+};
+
+// A committed log entry handed to the application, in log order, exactly once per incarnation
+// (after a restart the application is rebuilt from the snapshot and the log again).
+struct Committed {
+  LogIndex index;
+  Term term;
+  RecordPtr command;  // null for the protocol's own entries (no-op, configuration)
+  RequestId request;  // the client request it carries, if any
+  NodeId origin;      // the node that took the request from the client
+};
+
+}  // namespace consim::protocols

@@ -1,0 +1,81 @@
+// The surface every protocol node presents to its host (etcd-raft's RawNode shape).
+//
+// Inputs: step (a message from a peer), tick (one tick of the node's local clock), request
+// (a client request), compact (the application took a snapshot), peer_unreachable.
+// Outputs: one Ready batch at a time. The host must execute a Ready in this order:
+//   1. writes, then sync them;            (crash here: they may be lost, nothing else happened)
+//   2. events (into the trace);          (what the node did is observable from now on)
+//   3. messages;
+//   4. restore (install a snapshot into the application), then committed (apply in order);
+//   5. reads and rejections (answer clients);
+// then call advance(). Only then may it ask for the next Ready. Inputs may be stepped at any
+// time, including while a Ready is being executed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "protocols/common/effects.h"
+#include "protocols/common/ids.h"
+
+namespace consim::protocols {
+
+struct Ready {
+  std::vector<StorageWrite> writes;
+  bool must_sync = false;
+  std::vector<Event> events;
+  std::vector<Outgoing> messages;
+  RecordPtr restore;  // a snapshot to install into the application before `committed`
+  LogIndex restore_index;
+  std::vector<Committed> committed;
+  std::vector<ReadReady> reads;
+  std::vector<Rejection> rejections;
+
+  bool empty() const {
+    return writes.empty() && events.empty() && messages.empty() && restore == nullptr && committed.empty() &&
+           reads.empty() && rejections.empty();
+  }
+};
+
+// A node's public state, for the host, reports and tests (never for checkers: they read traces).
+struct NodeStatus {
+  NodeId id;
+  std::string role;  // raft: follower, pre_candidate, candidate, leader, learner
+  NodeId leader;
+  uint64_t term = 0;  // raft term; zab epoch
+  LogIndex commit;
+  LogIndex applied;
+  LogIndex last;
+};
+
+// Randomness injected into a protocol (election jitter). The host backs it with the
+// simulator's generator, so protocol code never owns a random source.
+class RandomSource {
+ public:
+  virtual ~RandomSource() = default;
+  // Uniform on [0, bound); bound > 0.
+  virtual uint64_t uniform(uint64_t bound) = 0;
+};
+
+class Node {
+ public:
+  virtual ~Node() = default;
+
+  virtual void step(NodeId from, const MessagePtr& message) = 0;
+  virtual void tick() = 0;
+  virtual void request(const ClientRequest& request) = 0;
+  // The application snapshotted its state after applying `applied`; the node may compact its
+  // log up to there and keep `snapshot` for lagging peers.
+  virtual void compact(LogIndex applied, RecordPtr snapshot) = 0;
+  // The host could not deliver to `peer` (a stream broke).
+  virtual void peer_unreachable(NodeId /*peer*/) {}
+
+  virtual bool has_ready() const = 0;
+  virtual Ready ready() = 0;
+  virtual void advance() = 0;
+
+  virtual NodeStatus status() const = 0;
+};
+
+}  // namespace consim::protocols

@@ -1,0 +1,430 @@
+#include "protocols/raft/raft_node.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "base/assert.h"
+#include "protocols/raft/quorum.h"
+#include "protocols/raft/storage.h"
+
+namespace consim::protocols::raft {
+
+std::string_view role_name(Role role) {
+  switch (role) {
+    case Role::kFollower:
+      return "follower";
+    case Role::kPreCandidate:
+      return "pre_candidate";
+    case Role::kCandidate:
+      return "candidate";
+    case Role::kLeader:
+      return "leader";
+  }
+  return "unknown";
+}
+
+RaftNode::RaftNode(const RaftConfig& config, const Recovered& disk, RandomSource& random)
+    : config_(config), random_(random) {
+  CONSIM_ASSERT_MSG(config_.validate().empty(), config_.validate());
+  recover(disk);
+}
+
+void RaftNode::recover(const Recovered& disk) {
+  RecoveredState state = read_disk(disk);
+  SnapshotMeta base{LogIndex{}, Term{}, 0, config_.bootstrap};
+  if (state.snapshot != nullptr) {
+    base = state.snapshot->meta;
+    snapshot_ = state.snapshot;
+    restore_ = state.snapshot->data != nullptr ? state.snapshot : nullptr;
+  }
+  disk_log_first_ = state.entries.empty() ? base.index.next() : state.entries.front().index;
+  disk_log_last_ = LogIndex{disk_log_first_.value + state.entries.size() - 1};
+  disk_log_torn_ = state.torn_records > 0;
+  // Entries the snapshot already covers can only be left over from before a compaction whose
+  // prefix cut was written in the same batch; they agree with the snapshot and are dropped.
+  std::vector<Entry> entries;
+  for (Entry& entry : state.entries) {
+    if (entry.index > base.index) {
+      entries.push_back(std::move(entry));
+    }
+  }
+  CONSIM_ASSERT(entries.empty() || entries.front().index == base.index.next());
+  LogIndex commit;
+  if (state.hard_state.has_value()) {
+    term_ = state.hard_state->term;
+    vote_ = state.hard_state->vote;
+    commit = state.hard_state->commit;
+  }
+  log_.recover(base, std::move(entries), commit);
+  disk_term_ = term_;
+  disk_vote_ = vote_;
+  disk_commit_ = commit;
+  cluster_ = base.config;
+  const bool recovered = state.hard_state.has_value() || state.snapshot != nullptr || !state.entries.empty();
+  emit(Event("raft.start")
+           .add("recovered", recovered)
+           .add("term", term_)
+           .add("vote", static_cast<int64_t>(vote_.value))
+           .add("commit", log_.committed())
+           .add("last_index", log_.last_index())
+           .add("last_term", log_.last_term())
+           .add("last_hash", log_.last_hash())
+           .add("snapshot_index", log_.snapshot().index)
+           .add("snapshot_hash", log_.snapshot().hash)
+           .add("torn_records", state.torn_records));
+  emit(Event("raft.config")
+           .add("voters", cluster_.describe())
+           .add("joint", cluster_.joint())
+           .add("index", log_.snapshot().index));
+  become_follower(term_, NodeId{});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Roles
+
+void RaftNode::reset(Term term) {
+  if (term_ != term) {
+    CONSIM_ASSERT(term > term_);
+    term_ = term;
+    vote_ = NodeId{};
+  }
+  leader_ = NodeId{};
+  election_elapsed_ = 0;
+  heartbeat_elapsed_ = 0;
+  reset_randomized_timeout();
+  votes_.clear();
+  transferee_ = NodeId{};
+  lease_acks_.clear();
+  progress_.clear();
+  for (const auto& [request, origin] : reads_waiting_for_commit_) {
+    if (origin == config_.id) {
+      reject_id(request.id, Rejection::Reason::kNotLeader);
+    }
+  }
+  reads_waiting_for_commit_.clear();
+  for (const auto& [context, read] : reads_in_flight_) {
+    if (read.origin == config_.id) {
+      reject_id(read.request.id, Rejection::Reason::kNotLeader);
+    }
+  }
+  reads_in_flight_.clear();
+}
+
+void RaftNode::become_follower(Term term, NodeId leader) {
+  reset(term);
+  role_ = Role::kFollower;
+  leader_ = leader;
+  emit_state();
+}
+
+void RaftNode::become_pre_candidate() {
+  CONSIM_ASSERT(role_ != Role::kLeader);
+  // Thesis §9.6: a pre-candidate changes neither its term nor its vote.
+  votes_.clear();
+  leader_ = NodeId{};
+  role_ = Role::kPreCandidate;
+  emit_state();
+}
+
+void RaftNode::become_candidate() {
+  CONSIM_ASSERT(role_ != Role::kLeader);
+  reset(Term{term_.value + 1});
+  vote_ = config_.id;
+  role_ = Role::kCandidate;
+  emit_state();
+  emit(Event("raft.vote").add("term", term_).add("candidate", config_.id));
+}
+
+void RaftNode::become_leader() {
+  CONSIM_ASSERT(role_ == Role::kCandidate);
+  reset(term_);
+  role_ = Role::kLeader;
+  leader_ = config_.id;
+  update_progress_set();
+  // No configuration change until an entry of this term has been applied (the 2015 fix to
+  // single-server changes; etcd sets its pending index to the last index on election).
+  pending_conf_index_ = config_.bugs.conf_change_before_noop ? LogIndex{} : log_.last_index();
+  emit_state();
+  // Raft §8: a no-op entry of the new term lets the leader commit what its predecessors left.
+  propose_entry(EntryType::kNoop, nullptr, RequestId{}, config_.id);
+}
+
+void RaftNode::emit_state() {
+  emit(Event("raft.state")
+           .add("role", role_name(role_))
+           .add("term", term_)
+           .add("leader", static_cast<int64_t>(leader_.value))
+           .add("last_index", log_.last_index()));
+}
+
+void RaftNode::reset_randomized_timeout() {
+  randomized_timeout_ = config_.election_ticks + static_cast<uint32_t>(random_.uniform(config_.election_ticks));
+}
+
+bool RaftNode::promotable() const { return cluster_.is_voter(config_.id); }
+
+const Progress* RaftNode::progress(NodeId peer) const {
+  auto it = progress_.find(peer);
+  return it == progress_.end() ? nullptr : &it->second;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plumbing
+
+void RaftNode::send(RaftMessage message) {
+  message.from = config_.id;
+  // Forwarded requests carry no term (etcd): they are not part of the term protocol.
+  if (message.type != MessageType::kPropose && message.type != MessageType::kReadIndex &&
+      message.type != MessageType::kTransferLeader && message.term == Term{}) {
+    message.term = term_;
+  }
+  const NodeId to = message.to;
+  CONSIM_ASSERT(to.valid());
+  CONSIM_ASSERT(to != config_.id);
+  auto shared = std::make_shared<const RaftMessage>(std::move(message));
+  const uint32_t bytes = shared->bytes();
+  messages_.push_back(Outgoing{to, std::move(shared), bytes, Channel::kDatagram});
+}
+
+void RaftNode::drain_log_changes() {
+  for (const LogChange& change : log_.take_changes()) {
+    if (change.kind == LogChange::Kind::kAppend) {
+      emit(Event("raft.append")
+               .add("index", change.index)
+               .add("term", change.term)
+               .add("hash", change.hash)
+               .add("type", entry_type_name(change.type)));
+    } else {
+      CONSIM_ASSERT(role_ != Role::kLeader);  // Leader Append-Only (Raft Figure 3)
+      emit(Event("raft.truncate").add("after", change.index));
+    }
+  }
+}
+
+void RaftNode::reject(const ClientRequest& request, Rejection::Reason reason) { reject_id(request.id, reason); }
+
+void RaftNode::reject_id(RequestId id, Rejection::Reason reason) {
+  rejections_.push_back(Rejection{id, reason, leader_});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inputs
+
+void RaftNode::tick() {
+  ++ticks_;
+  if (role_ == Role::kLeader) {
+    tick_heartbeat();
+  } else {
+    tick_election();
+  }
+}
+
+void RaftNode::request(const ClientRequest& request) {
+  if (request.kind == ClientRequest::Kind::kRead) {
+    read(request, config_.id);
+  } else {
+    propose(request, config_.id);
+  }
+  drain_log_changes();
+}
+
+void RaftNode::step(NodeId from, const MessagePtr& message) {
+  const auto* raft_message = dynamic_cast<const RaftMessage*>(message.get());
+  if (raft_message == nullptr || raft_message->from != from || raft_message->to != config_.id) {
+    emit(Event("raft.ignored").add("from", from).add("reason", "malformed"));
+    return;
+  }
+  if (step_term(*raft_message)) {
+    switch (raft_message->type) {
+      case MessageType::kPreVote:
+      case MessageType::kVote:
+        handle_vote_request(*raft_message);
+        break;
+      default:
+        switch (role_) {
+          case Role::kLeader:
+            step_leader(*raft_message);
+            break;
+          case Role::kCandidate:
+          case Role::kPreCandidate:
+            step_candidate(*raft_message);
+            break;
+          case Role::kFollower:
+            step_follower(*raft_message);
+            break;
+        }
+    }
+  }
+  drain_log_changes();
+}
+
+void RaftNode::compact(LogIndex applied, RecordPtr snapshot) {
+  CONSIM_ASSERT_MSG(!ready_in_flight_, "compact between advance() and the next ready()");
+  if (applied <= log_.snapshot().index) {
+    return;
+  }
+  CONSIM_ASSERT(applied == log_.applied());
+  log_.compact(applied, cluster_);
+  auto taken = std::make_shared<Snapshot>();
+  taken->meta = log_.snapshot();
+  taken->data_bytes = snapshot != nullptr ? snapshot->bytes() : 0;
+  taken->data = std::move(snapshot);
+  snapshot_ = std::move(taken);
+  snapshot_dirty_ = true;
+  emit(Event("raft.compact").add("index", applied).add("term", log_.snapshot().term).add("hash", log_.snapshot().hash));
+}
+
+void RaftNode::peer_unreachable(NodeId peer) {
+  auto it = progress_.find(peer);
+  if (role_ == Role::kLeader && it != progress_.end() && it->second.state() == Progress::State::kReplicate) {
+    it->second.become_probe();
+  }
+}
+
+void RaftNode::campaign() {
+  if (role_ != Role::kLeader && promotable()) {
+    start_election(config_.pre_vote, false);
+    drain_log_changes();
+  }
+}
+
+void RaftNode::transfer_leadership(NodeId transferee) {
+  if (role_ == Role::kLeader) {
+    handle_transfer_leader(transferee);
+  } else if (leader_.valid()) {
+    RaftMessage message;
+    message.type = MessageType::kTransferLeader;
+    message.to = leader_;
+    message.index = LogIndex{transferee.value};
+    send(std::move(message));
+  }
+  drain_log_changes();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ready
+
+bool RaftNode::has_ready() const {
+  if (ready_in_flight_) {
+    return false;
+  }
+  return !messages_.empty() || !events_.empty() || !reads_.empty() || !rejections_.empty() || snapshot_dirty_ ||
+         restore_ != nullptr || disk_log_torn_ || log_.dirty_from() <= log_.last_index() ||
+         log_.dirty_from() <= disk_log_last_ || term_ != disk_term_ || vote_ != disk_vote_ ||
+         log_.committed() != disk_commit_ || log_.has_committed_to_apply();
+}
+
+Ready RaftNode::ready() {
+  CONSIM_ASSERT_MSG(!ready_in_flight_, "ready() before advance()");
+  drain_log_changes();
+  Ready ready;
+  using Kind = StorageWrite::Kind;
+  if (disk_log_torn_) {
+    const uint64_t intact = disk_log_last_.value + 1 - disk_log_first_.value;
+    ready.writes.push_back(StorageWrite{Kind::kTruncateSuffix, kLogFile, {}, intact});
+    disk_log_torn_ = false;
+  }
+  if (snapshot_dirty_) {
+    ready.writes.push_back(
+        StorageWrite{Kind::kReplace, kSnapshotFile, {store(std::make_shared<SnapshotRecord>(snapshot_))}, 0});
+    const LogIndex covered = snapshot_->meta.index;
+    if (covered >= disk_log_last_) {
+      ready.writes.push_back(StorageWrite{Kind::kRemove, kLogFile, {}, 0});
+      disk_log_first_ = covered.next();
+      disk_log_last_ = covered;
+    } else if (covered >= disk_log_first_) {
+      ready.writes.push_back(
+          StorageWrite{Kind::kTruncatePrefix, kLogFile, {}, covered.value - disk_log_first_.value + 1});
+      disk_log_first_ = covered.next();
+    }
+    snapshot_dirty_ = false;
+  }
+  const LogIndex dirty = log_.dirty_from();
+  if (dirty <= disk_log_last_) {
+    CONSIM_ASSERT(dirty >= disk_log_first_);
+    ready.writes.push_back(StorageWrite{Kind::kTruncateSuffix, kLogFile, {}, dirty.value - disk_log_first_.value});
+    disk_log_last_ = dirty.prev();
+  }
+  if (log_.last_index() > disk_log_last_) {
+    StorageWrite append{Kind::kAppend, kLogFile, {}, 0};
+    for (LogIndex i = disk_log_last_.next(); i <= log_.last_index(); i = i.next()) {
+      append.records.push_back(store(std::make_shared<EntryRecord>(log_.at(i))));
+    }
+    ready.writes.push_back(std::move(append));
+    disk_log_last_ = log_.last_index();
+  }
+  log_.mark_written();
+  if (term_ != disk_term_ || vote_ != disk_vote_ || log_.committed() != disk_commit_) {
+    const NodeId vote = vote_unpersisted_ ? (term_ == disk_term_ ? disk_vote_ : NodeId{}) : vote_;
+    const HardState state{term_, vote, log_.committed()};
+    ready.writes.push_back(
+        StorageWrite{Kind::kReplace, kHardStateFile, {store(std::make_shared<HardStateRecord>(state))}, 0});
+    disk_term_ = term_;
+    disk_vote_ = vote;
+    disk_commit_ = log_.committed();
+  }
+  vote_unpersisted_ = false;
+  ready.must_sync = !ready.writes.empty();
+  if (ready.must_sync) {
+    emit(Event("raft.persist")
+             .add("term", disk_term_)
+             .add("vote", static_cast<int64_t>(disk_vote_.value))
+             .add("commit", disk_commit_)
+             .add("last_index", log_.last_index())
+             .add("last_hash", log_.last_hash()));
+  }
+  if (restore_ != nullptr) {
+    ready.restore = restore_->data;
+    ready.restore_index = restore_->meta.index;
+    restore_ = nullptr;
+  }
+  handed_out_ = log_.take_committed();
+  if (!handed_out_.empty()) {
+    emit(Event("raft.apply")
+             .add("first", handed_out_.front().index)
+             .add("last", handed_out_.back().index)
+             .add("last_term", handed_out_.back().term)
+             .add("last_hash", handed_out_.back().hash));
+  }
+  for (const Entry& entry : handed_out_) {
+    const bool for_application = entry.type == EntryType::kNormal || entry.type == EntryType::kRead;
+    ready.committed.push_back(
+        Committed{entry.index, entry.term, for_application ? entry.command : nullptr, entry.request, entry.origin});
+  }
+  ready.events = std::move(events_);
+  ready.messages = std::move(messages_);
+  ready.reads = std::move(reads_);
+  ready.rejections = std::move(rejections_);
+  events_.clear();
+  messages_.clear();
+  reads_.clear();
+  rejections_.clear();
+  ready_in_flight_ = true;
+  return ready;
+}
+
+void RaftNode::advance() {
+  CONSIM_ASSERT_MSG(ready_in_flight_, "advance() without ready()");
+  ready_in_flight_ = false;
+  std::vector<Entry> applied = std::move(handed_out_);
+  handed_out_.clear();
+  apply_conf_changes(applied);
+  if (role_ == Role::kLeader) {
+    maybe_leave_joint();
+  }
+  drain_log_changes();
+}
+
+NodeStatus RaftNode::status() const {
+  NodeStatus status;
+  status.id = config_.id;
+  status.role = role_ == Role::kFollower && cluster_.is_learner(config_.id) ? "learner" : std::string(role_name(role_));
+  status.leader = leader_;
+  status.term = term_.value;
+  status.commit = log_.committed();
+  status.applied = log_.applied();
+  status.last = log_.last_index();
+  return status;
+}
+
+}  // namespace consim::protocols::raft
