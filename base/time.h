@@ -28,6 +28,7 @@ struct Duration {
   constexpr Duration operator-(Duration other) const { return Duration{ns - other.ns}; }
   constexpr Duration operator-() const { return Duration{-ns}; }
   constexpr Duration operator*(int64_t k) const { return Duration{ns * k}; }
+  constexpr Duration operator/(int64_t k) const { return Duration{ns / k}; }
   constexpr Duration& operator+=(Duration other) {
     ns += other.ns;
     return *this;

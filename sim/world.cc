@@ -23,6 +23,14 @@ std::string_view host_state_name(HostState state) {
 // ---------------------------------------------------------------------------------------------
 // HostContext
 
+HostContext::HostContext(World& world, HostId host)
+    : world_(&world), host_(host), incarnation_(world.incarnation(host)) {}
+
+bool HostContext::alive() const {
+  const HostState state = world_->state(host_);
+  return (state == HostState::kUp || state == HostState::kPaused) && world_->incarnation(host_) == incarnation_;
+}
+
 uint32_t HostContext::hosts() const { return world_->hosts(); }
 
 LocalTime HostContext::now_local() const { return world_->at(host_).clock.local_at(world_->sim_.now()); }

@@ -43,9 +43,12 @@ std::string_view host_state_name(HostState state);
 // What a process may do: its only window onto the world. Cheap to copy.
 class HostContext {
  public:
-  HostContext(World& world, HostId host) : world_(&world), host_(host) {}
+  HostContext(World& world, HostId host);
 
   HostId self() const { return host_; }
+  // Whether the incarnation this context was made for is still running (up or paused). A
+  // process whose host crashes inside one of its own handlers uses this to stop at once.
+  bool alive() const;
   uint32_t hosts() const;
   LocalTime now_local() const;
 
@@ -72,6 +75,7 @@ class HostContext {
  private:
   World* world_;
   HostId host_;
+  uint64_t incarnation_;
 };
 
 class Process {

@@ -82,6 +82,13 @@ void Progress::become_snapshot(LogIndex snapshot_index) {
   inflight_.clear();
 }
 
+void Progress::heartbeat_answered() {
+  probe_sent_ = false;
+  if (state_ == State::kReplicate && inflight_.size() >= max_inflight_) {
+    inflight_.pop_front();
+  }
+}
+
 bool Progress::paused() const {
   switch (state_) {
     case State::kProbe:

@@ -39,8 +39,10 @@ class Progress {
   void become_probe();
   void become_replicate();
   void become_snapshot(LogIndex snapshot_index);
-  // A heartbeat response unblocks a probing follower, as etcd does.
-  void heartbeat_answered() { probe_sent_ = false; }
+  // A heartbeat response unblocks a probing follower and frees one inflight slot of a full
+  // window, as etcd does: appends lost on the way (or to a restarted follower) would otherwise
+  // hold the window closed forever.
+  void heartbeat_answered();
 
   // Whether the leader must not send this follower more entries now.
   bool paused() const;

@@ -1,0 +1,307 @@
+#include "harness/node_host.h"
+
+#include <utility>
+#include <variant>
+
+#include "base/assert.h"
+#include "harness/payloads.h"
+
+namespace consim::harness {
+namespace {
+
+constexpr uint64_t kTickTag = 1;
+
+protocols::Recovered unwrap(const sim::DiskImage& image) {
+  protocols::Recovered recovered;
+  for (const auto& [file, records] : image) {
+    std::vector<protocols::StoredRecord>& out = recovered[file];
+    for (const sim::DiskRecord& record : records) {
+      const auto* payload = dynamic_cast<const RecordPayload*>(record.payload.get());
+      CONSIM_ASSERT(payload != nullptr);
+      out.push_back(protocols::StoredRecord{payload->record(), record.bytes, record.torn});
+    }
+  }
+  return recovered;
+}
+
+sim::DiskRecord wrap(const protocols::StoredRecord& record) {
+  return sim::DiskRecord{std::make_shared<RecordPayload>(record.record), record.bytes, false};
+}
+
+sim::TraceEvent to_trace(const protocols::Event& event) {
+  sim::TraceEvent out(event.kind());
+  for (const auto& [key, value] : event.fields()) {
+    std::visit(
+        [&out, &key](const auto& v) {
+          using V = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<V, std::string>) {
+            out.add(key, std::string_view(v));
+          } else {
+            out.add(key, v);
+          }
+        },
+        value);
+  }
+  return out;
+}
+
+}  // namespace
+
+protocols::NodeId node_of(sim::HostId host) { return protocols::NodeId{host.index + 1}; }
+
+sim::HostId host_of(protocols::NodeId node) {
+  CONSIM_ASSERT(node.valid());
+  return sim::HostId{node.value - 1};
+}
+
+class NodeHost::Random final : public protocols::RandomSource {
+ public:
+  explicit Random(sim::Rng rng) : rng_(rng) {}
+  uint64_t uniform(uint64_t bound) override { return rng_.uniform_u64(bound); }
+
+ private:
+  sim::Rng rng_;
+};
+
+NodeHost::NodeHost(sim::HostContext context, const sim::DiskImage& recovered, const NodeFactory& make_node,
+                   const ApplicationFactory& make_application, const NodeHostHooks& hooks,
+                   const NodeHostOptions& options)
+    : context_(context),
+      id_(node_of(context.self())),
+      hooks_(hooks),
+      options_(options),
+      random_(std::make_unique<Random>(context.rng().fork("protocol"))),
+      node_(make_node(id_, unwrap(recovered), *random_)),
+      application_(make_application(id_)) {
+  CONSIM_ASSERT(node_ != nullptr);
+  CONSIM_ASSERT(application_ != nullptr);
+  CONSIM_ASSERT(options_.tick_interval > Duration::zero());
+  application_->restore(nullptr, protocols::LogIndex{});
+}
+
+NodeHost::~NodeHost() = default;
+
+void NodeHost::on_start() {
+  // Each machine's ticks start at a random phase, so that no two nodes' timeouts line up by
+  // construction (research/raft.md B16).
+  sim::Rng phase = context_.rng().fork("tick_phase");
+  context_.set_timer_after(Duration{phase.uniform_int(0, options_.tick_interval.ns - 1)}, kTickTag);
+  pump();
+}
+
+void NodeHost::on_timer(sim::TimerId, uint64_t tag) {
+  if (tag != kTickTag) {
+    return;
+  }
+  context_.set_timer_after(options_.tick_interval, kTickTag);
+  node_->tick();
+  pump();
+}
+
+void NodeHost::on_message(const sim::Packet& packet) {
+  const auto* payload = dynamic_cast<const MessagePayload*>(packet.payload.get());
+  if (payload == nullptr) {
+    context_.trace(sim::TraceEvent("host.ignored").add("from", packet.from).add("msg", packet.payload->kind()));
+    return;
+  }
+  node_->step(node_of(packet.from), payload->message());
+  pump();
+}
+
+void NodeHost::on_stream_opened(sim::HostId, sim::ConnId) {}
+
+void NodeHost::on_stream_closed(sim::HostId peer, sim::ConnId conn, std::string_view) {
+  auto it = streams_.find(peer.index);
+  if (it != streams_.end() && it->second == conn) {
+    streams_.erase(it);
+  }
+  node_->peer_unreachable(node_of(peer));
+  pump();
+}
+
+void NodeHost::on_sync_complete(sim::SyncId sync) {
+  if (!awaiting_sync_.has_value() || *awaiting_sync_ != sync) {
+    return;
+  }
+  awaiting_sync_.reset();
+  finish_ready();
+  pump();
+}
+
+void NodeHost::submit(const protocols::ClientRequest& request) {
+  node_->request(request);
+  pump();
+}
+
+void NodeHost::with_node(const std::function<void(protocols::Node&)>& input) {
+  input(*node_);
+  pump();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Executing Readys
+
+void NodeHost::pump() {
+  while (context_.alive() && !executing_.has_value() && node_->has_ready()) {
+    start_ready();
+  }
+}
+
+bool NodeHost::crashed_before(std::string_view step) {
+  if (!context_.alive()) {
+    return true;
+  }
+  if (hooks_.crash_point && hooks_.crash_point(id_, step)) {
+    context_.trace(sim::TraceEvent("host.crash_point").add("step", step));
+    CONSIM_ASSERT(hooks_.crash != nullptr);
+    hooks_.crash(context_.self());
+    return true;
+  }
+  return false;
+}
+
+void NodeHost::start_ready() {
+  executing_ = node_->ready();
+  const protocols::Ready& ready = *executing_;
+  if (!ready.writes.empty()) {
+    if (crashed_before("write")) {
+      return;
+    }
+    for (const protocols::StorageWrite& storage_write : ready.writes) {
+      write(storage_write);
+    }
+  }
+  if (ready.must_sync) {
+    if (crashed_before("sync")) {
+      return;
+    }
+    awaiting_sync_ = context_.sync();
+    return;  // continues in on_sync_complete
+  }
+  finish_ready();
+}
+
+void NodeHost::finish_ready() {
+  CONSIM_ASSERT(executing_.has_value());
+  const protocols::Ready& ready = *executing_;
+  if (!ready.events.empty()) {
+    if (crashed_before("events")) {
+      return;
+    }
+    for (const protocols::Event& event : ready.events) {
+      context_.trace(to_trace(event));
+    }
+  }
+  if (!ready.messages.empty()) {
+    if (crashed_before("send")) {
+      return;
+    }
+    for (const protocols::Outgoing& outgoing : ready.messages) {
+      send(outgoing);
+    }
+  }
+  if (ready.restore != nullptr || ready.restore_index.value > 0 || !ready.committed.empty()) {
+    if (crashed_before("apply")) {
+      return;
+    }
+  }
+  if (ready.restore != nullptr || ready.restore_index.value > 0) {
+    application_->restore(ready.restore, ready.restore_index);
+    applied_since_snapshot_ = 0;
+  }
+  for (const protocols::Committed& entry : ready.committed) {
+    application_->apply(entry);
+    ++applied_since_snapshot_;
+    if (entry.origin == id_ && entry.request.valid() && hooks_.committed) {
+      hooks_.committed(id_, entry, *application_);
+    }
+  }
+  reads_waiting_.insert(reads_waiting_.end(), ready.reads.begin(), ready.reads.end());
+  serve_reads();
+  for (const protocols::Rejection& rejection : ready.rejections) {
+    if (hooks_.rejected) {
+      hooks_.rejected(id_, rejection);
+    }
+  }
+  if (crashed_before("advance")) {
+    return;
+  }
+  executing_.reset();
+  node_->advance();
+  maybe_compact();
+}
+
+void NodeHost::write(const protocols::StorageWrite& storage_write) {
+  sim::Disk& disk = context_.disk();
+  using Kind = protocols::StorageWrite::Kind;
+  switch (storage_write.kind) {
+    case Kind::kAppend:
+      for (const protocols::StoredRecord& record : storage_write.records) {
+        disk.append(storage_write.file, wrap(record));
+      }
+      return;
+    case Kind::kTruncateSuffix:
+      disk.truncate_suffix(storage_write.file, storage_write.count);
+      return;
+    case Kind::kTruncatePrefix:
+      disk.truncate_prefix(storage_write.file, storage_write.count);
+      return;
+    case Kind::kReplace: {
+      std::vector<sim::DiskRecord> records;
+      for (const protocols::StoredRecord& record : storage_write.records) {
+        records.push_back(wrap(record));
+      }
+      disk.replace(storage_write.file, std::move(records));
+      return;
+    }
+    case Kind::kRemove:
+      disk.remove(storage_write.file);
+      return;
+  }
+}
+
+void NodeHost::send(const protocols::Outgoing& outgoing) {
+  const sim::HostId to = host_of(outgoing.to);
+  auto payload = std::make_shared<MessagePayload>(outgoing.message);
+  if (outgoing.channel == protocols::Channel::kDatagram) {
+    context_.send(to, std::move(payload), outgoing.bytes);
+    return;
+  }
+  auto it = streams_.find(to.index);
+  if (it == streams_.end()) {
+    const std::optional<sim::ConnId> conn = context_.connect(to);
+    if (!conn.has_value()) {
+      node_->peer_unreachable(outgoing.to);
+      return;
+    }
+    it = streams_.emplace(to.index, *conn).first;
+  }
+  if (!context_.stream_send(it->second, std::move(payload), outgoing.bytes)) {
+    streams_.erase(it);
+    node_->peer_unreachable(outgoing.to);
+  }
+}
+
+void NodeHost::serve_reads() {
+  std::vector<protocols::ReadReady> still_waiting;
+  for (const protocols::ReadReady& read : reads_waiting_) {
+    if (read.index <= application_->applied()) {
+      if (hooks_.read) {
+        hooks_.read(id_, read, *application_);
+      }
+    } else {
+      still_waiting.push_back(read);
+    }
+  }
+  reads_waiting_ = std::move(still_waiting);
+}
+
+void NodeHost::maybe_compact() {
+  if (options_.snapshot_every_entries == 0 || applied_since_snapshot_ < options_.snapshot_every_entries) {
+    return;
+  }
+  applied_since_snapshot_ = 0;
+  node_->compact(application_->applied(), application_->snapshot());
+}
+
+}  // namespace consim::harness

@@ -1,0 +1,105 @@
+// Hosts one protocol node (Raft or ZAB, anything implementing protocols::Node) in the
+// simulator, as the process of a simulated machine.
+//
+// The host feeds the node its inputs — messages from the network, ticks of the machine's local
+// clock (with a random phase), client requests, and on (re)start what survived on disk — and
+// executes each Ready in the order the node's contract requires:
+//   writes -> sync -> (wait for the disk) -> events -> messages -> restore -> apply -> reads,
+//   rejections -> advance() -> compaction
+// A crash may strike between any two of these steps: the simulator can crash the machine at any
+// instant (during the sync wait in particular), and `crash_point` lets a fault injector crash it
+// right before a named step.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "harness/application.h"
+#include "protocols/common/node.h"
+#include "sim/world.h"
+
+namespace consim::harness {
+
+protocols::NodeId node_of(sim::HostId host);
+sim::HostId host_of(protocols::NodeId node);
+
+// What a host reports to the harness that runs the cluster (clients, checkers, tests).
+struct NodeHostHooks {
+  // A client request answered: a committed write (or log read) that originated here.
+  std::function<void(protocols::NodeId, const protocols::Committed&, const Application&)> committed;
+  // A read that may now be served from this host's application (it has applied enough).
+  std::function<void(protocols::NodeId, const protocols::ReadReady&, const Application&)> read;
+  std::function<void(protocols::NodeId, const protocols::Rejection&)> rejected;
+  // Fault injection: return true to crash this machine right before `step`
+  // ("write", "sync", "events", "send", "apply", "advance").
+  std::function<bool(protocols::NodeId, std::string_view step)> crash_point;
+  std::function<void(sim::HostId)> crash;  // how to crash a machine (World::crash)
+};
+
+struct NodeHostOptions {
+  Duration tick_interval = Duration::millis(10);
+  // Compact the log after this many applied entries since the last snapshot (0 = never).
+  uint64_t snapshot_every_entries = 0;
+};
+
+using NodeFactory = std::function<std::unique_ptr<protocols::Node>(protocols::NodeId, const protocols::Recovered&,
+                                                                   protocols::RandomSource&)>;
+using ApplicationFactory = std::function<std::unique_ptr<Application>(protocols::NodeId)>;
+
+class NodeHost final : public sim::Process {
+ public:
+  NodeHost(sim::HostContext context, const sim::DiskImage& recovered, const NodeFactory& make_node,
+           const ApplicationFactory& make_application, const NodeHostHooks& hooks, const NodeHostOptions& options);
+  ~NodeHost() override;
+
+  // sim::Process
+  void on_start() override;
+  void on_message(const sim::Packet& packet) override;
+  void on_timer(sim::TimerId timer, uint64_t tag) override;
+  void on_stream_opened(sim::HostId peer, sim::ConnId conn) override;
+  void on_stream_closed(sim::HostId peer, sim::ConnId conn, std::string_view reason) override;
+  void on_sync_complete(sim::SyncId sync) override;
+
+  // A client request taken by this node.
+  void submit(const protocols::ClientRequest& request);
+  // Runs `input` against the node (e.g. a Raft-specific call), then executes what it produced.
+  void with_node(const std::function<void(protocols::Node&)>& input);
+
+  protocols::NodeId id() const { return id_; }
+  const protocols::Node& node() const { return *node_; }
+  protocols::Node& node() { return *node_; }
+  const Application& application() const { return *application_; }
+
+ private:
+  class Random;
+
+  void pump();
+  void start_ready();
+  void finish_ready();
+  bool crashed_before(std::string_view step);
+  void write(const protocols::StorageWrite& write);
+  void send(const protocols::Outgoing& outgoing);
+  void serve_reads();
+  void maybe_compact();
+
+  sim::HostContext context_;
+  protocols::NodeId id_;
+  NodeHostHooks hooks_;
+  NodeHostOptions options_;
+  std::unique_ptr<Random> random_;
+  std::unique_ptr<protocols::Node> node_;
+  std::unique_ptr<Application> application_;
+
+  std::optional<protocols::Ready> executing_;  // the Ready between ready() and advance()
+  std::optional<sim::SyncId> awaiting_sync_;
+  std::vector<protocols::ReadReady> reads_waiting_;  // until the application catches up
+  uint64_t applied_since_snapshot_ = 0;
+  std::map<uint32_t, sim::ConnId> streams_;  // outgoing stream per peer (for kStream messages)
+};
+
+}  // namespace consim::harness

@@ -1,0 +1,201 @@
+#include "harness/raft_cluster.h"
+
+#include <algorithm>
+
+#include "base/assert.h"
+
+namespace consim::harness {
+
+using protocols::LogIndex;
+using protocols::NodeId;
+using protocols::raft::RaftNode;
+
+RaftCluster::RaftCluster(const RaftClusterOptions& options) : options_(options) {
+  CONSIM_ASSERT(options_.nodes >= 1);
+  sim_ = std::make_unique<sim::Simulator>(options_.seed);
+  protocols::raft::ClusterConfig bootstrap;
+  for (uint32_t i = 1; i <= options_.nodes; ++i) {
+    bootstrap.voters.push_back(NodeId{i});
+    connected_.insert(NodeId{i});
+  }
+  protocols::raft::RaftConfig raft = options_.raft;
+  raft.bootstrap = bootstrap;
+  NodeFactory make_node = [raft](NodeId id, const protocols::Recovered& disk, protocols::RandomSource& random) {
+    protocols::raft::RaftConfig config = raft;
+    config.id = id;
+    return std::make_unique<RaftNode>(config, disk, random);
+  };
+  ApplicationFactory make_application = [this](NodeId id) {
+    return std::make_unique<CommandLog>(
+        id, [this](NodeId node, LogIndex index, std::optional<uint64_t> value) { on_applied(node, index, value); });
+  };
+  NodeHostHooks hooks;
+  hooks.crash = [this](sim::HostId host) { world_->crash(host); };
+  const NodeHostOptions host_options = options_.host;
+  sim::WorldConfig world_config;
+  world_config.hosts = options_.nodes;
+  world_config.link = options_.link;
+  world_config.disk = options_.disk;
+  world_ = std::make_unique<sim::World>(
+      *sim_, world_config,
+      [make_node, make_application, hooks, host_options](sim::HostContext context, const sim::DiskImage& recovered) {
+        return std::make_unique<NodeHost>(context, recovered, make_node, make_application, hooks, host_options);
+      });
+  world_->start_all();
+}
+
+RaftCluster::~RaftCluster() = default;
+
+std::vector<NodeId> RaftCluster::nodes() const {
+  std::vector<NodeId> all;
+  for (uint32_t i = 1; i <= options_.nodes; ++i) {
+    all.push_back(NodeId{i});
+  }
+  return all;
+}
+
+NodeHost* RaftCluster::host(NodeId node) const { return dynamic_cast<NodeHost*>(world_->process(host_of(node))); }
+
+bool RaftCluster::up(NodeId node) const { return world_->state(host_of(node)) == sim::HostState::kUp; }
+
+const RaftNode* RaftCluster::raft(NodeId node) const {
+  const NodeHost* found = host(node);
+  return found == nullptr ? nullptr : dynamic_cast<const RaftNode*>(&found->node());
+}
+
+std::vector<NodeId> RaftCluster::connected_leaders() const {
+  std::vector<NodeId> leaders;
+  for (const NodeId node : nodes()) {
+    const RaftNode* state = raft(node);
+    if (state != nullptr && connected(node) && state->role() == protocols::raft::Role::kLeader) {
+      leaders.push_back(node);
+    }
+  }
+  return leaders;
+}
+
+std::optional<NodeId> RaftCluster::one_leader() const {
+  std::map<uint64_t, std::vector<NodeId>> by_term;
+  for (const NodeId node : connected_leaders()) {
+    by_term[raft(node)->term().value].push_back(node);
+  }
+  if (by_term.empty()) {
+    return std::nullopt;
+  }
+  for (const auto& [term, leaders] : by_term) {
+    if (leaders.size() > 1) {
+      return std::nullopt;
+    }
+  }
+  return by_term.rbegin()->second.front();
+}
+
+bool RaftCluster::run_until(const std::function<bool()>& done, Duration timeout) {
+  const SimTime deadline = sim_->now() + timeout;
+  while (!done()) {
+    if (!sim_->step()) {
+      sim_->run_until(deadline);
+      return done();
+    }
+    if (sim_->now() > deadline) {
+      return done();
+    }
+  }
+  return true;
+}
+
+void RaftCluster::run_for(Duration duration) { sim_->run_until(sim_->now() + duration); }
+
+bool RaftCluster::propose(NodeId at, uint64_t value) {
+  NodeHost* target = host(at);
+  if (target == nullptr || !up(at)) {
+    return false;
+  }
+  protocols::ClientRequest request;
+  request.id = protocols::RequestId{next_request_++};
+  request.kind = protocols::ClientRequest::Kind::kWrite;
+  request.command = std::make_shared<NumberCommand>(value);
+  target->submit(request);
+  return true;
+}
+
+std::optional<LogIndex> RaftCluster::one(uint64_t value, uint32_t expected, Duration timeout) {
+  const SimTime deadline = sim_->now() + timeout;
+  const auto index_of_value = [this, value]() -> std::optional<uint64_t> {
+    for (const auto& [index, applied] : applied_) {
+      if (applied == value) {
+        return index;
+      }
+    }
+    return std::nullopt;
+  };
+  while (sim_->now() < deadline) {
+    const std::optional<NodeId> leader = one_leader();
+    if (leader.has_value()) {
+      propose(*leader, value);
+      // MIT waits up to 2 s for the command to be applied widely.
+      const bool applied = run_until(
+          [&] {
+            const std::optional<uint64_t> index = index_of_value();
+            return index.has_value() && applied_count(LogIndex{*index}) >= expected;
+          },
+          std::min(Duration::seconds(2), deadline - sim_->now()));
+      if (applied) {
+        return LogIndex{*index_of_value()};
+      }
+    } else {
+      run_for(Duration::millis(50));
+    }
+  }
+  return std::nullopt;
+}
+
+void RaftCluster::on_applied(NodeId node, LogIndex index, std::optional<uint64_t> value) {
+  auto [it, inserted] = applied_.emplace(index.value, value);
+  if (!inserted && it->second != value && apply_error_.empty()) {
+    apply_error_ = "index " + std::to_string(index.value) + ": " + node.name() + " applied " +
+                   (value ? std::to_string(*value) : "a protocol entry") + ", another node applied " +
+                   (it->second ? std::to_string(*it->second) : "a protocol entry");
+  }
+  applied_by_[index.value].insert(node.value);
+}
+
+uint32_t RaftCluster::applied_count(LogIndex index) const {
+  auto it = applied_by_.find(index.value);
+  return it == applied_by_.end() ? 0 : static_cast<uint32_t>(it->second.size());
+}
+
+std::optional<uint64_t> RaftCluster::applied_value(LogIndex index) const {
+  auto it = applied_.find(index.value);
+  return it == applied_.end() ? std::nullopt : it->second;
+}
+
+LogIndex RaftCluster::max_applied_index() const {
+  return applied_.empty() ? LogIndex{} : LogIndex{applied_.rbegin()->first};
+}
+
+void RaftCluster::disconnect(NodeId node) {
+  connected_.erase(node);
+  for (const NodeId other : nodes()) {
+    if (other != node) {
+      world_->network().set_blocked(host_of(node), host_of(other), true);
+      world_->network().set_blocked(host_of(other), host_of(node), true);
+    }
+  }
+  sim_->emit(sim::TraceEvent("fault.disconnect").node(host_of(node)));
+}
+
+void RaftCluster::connect(NodeId node) {
+  connected_.insert(node);
+  for (const NodeId other : connected_) {
+    world_->network().set_blocked(host_of(node), host_of(other), false);
+    world_->network().set_blocked(host_of(other), host_of(node), false);
+  }
+  sim_->emit(sim::TraceEvent("fault.connect").node(host_of(node)));
+}
+
+void RaftCluster::crash(NodeId node) { world_->crash(host_of(node)); }
+
+void RaftCluster::restart(NodeId node) { world_->restart(host_of(node)); }
+
+}  // namespace consim::harness
