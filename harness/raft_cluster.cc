@@ -12,7 +12,15 @@ using protocols::raft::RaftNode;
 
 RaftCluster::RaftCluster(const RaftClusterOptions& options) : options_(options) {
   CONSIM_ASSERT(options_.nodes >= 1);
+  CONSIM_ASSERT(options_.nodes <= 64);  // the apply checker keeps a bit per node
   sim_ = std::make_unique<sim::Simulator>(options_.seed);
+  sim_->trace().subscribe([this](const sim::TraceRecord& record) {
+    const bool was_ok = invariants_.ok();
+    invariants_.observe(record);
+    if (was_ok && !invariants_.ok()) {
+      violation_event_ = sim_->events_processed();
+    }
+  });
   protocols::raft::ClusterConfig bootstrap;
   for (uint32_t i = 1; i <= options_.nodes; ++i) {
     bootstrap.voters.push_back(NodeId{i});
@@ -90,21 +98,32 @@ std::optional<NodeId> RaftCluster::one_leader() const {
   return by_term.rbegin()->second.front();
 }
 
+std::string RaftCluster::violation_report() const {
+  if (invariants_.ok()) {
+    return {};
+  }
+  return "seed=" + std::to_string(options_.seed) + " event=" + std::to_string(violation_event_) + ": " +
+         invariants_.violation()->describe();
+}
+
 bool RaftCluster::run_until(const std::function<bool()>& done, Duration timeout) {
   const SimTime deadline = sim_->now() + timeout;
   while (!done()) {
-    if (!sim_->step()) {
+    if (!invariants_.ok()) {
+      return false;
+    }
+    if (sim_->next_event_time() > deadline) {
       sim_->run_until(deadline);
       return done();
     }
-    if (sim_->now() > deadline) {
-      return done();
-    }
+    sim_->step();
   }
   return true;
 }
 
-void RaftCluster::run_for(Duration duration) { sim_->run_until(sim_->now() + duration); }
+void RaftCluster::run_for(Duration duration) {
+  run_until([] { return false; }, duration);
+}
 
 bool RaftCluster::propose(NodeId at, uint64_t value) {
   NodeHost* target = host(at);
@@ -122,8 +141,8 @@ bool RaftCluster::propose(NodeId at, uint64_t value) {
 std::optional<LogIndex> RaftCluster::one(uint64_t value, uint32_t expected, Duration timeout) {
   const SimTime deadline = sim_->now() + timeout;
   const auto index_of_value = [this, value]() -> std::optional<uint64_t> {
-    for (const auto& [index, applied] : applied_) {
-      if (applied == value) {
+    for (uint64_t index = applied_.size(); index-- > 0;) {
+      if (applied_[index].seen && applied_[index].value == value) {
         return index;
       }
     }
@@ -151,28 +170,31 @@ std::optional<LogIndex> RaftCluster::one(uint64_t value, uint32_t expected, Dura
 }
 
 void RaftCluster::on_applied(NodeId node, LogIndex index, std::optional<uint64_t> value) {
-  auto [it, inserted] = applied_.emplace(index.value, value);
-  if (!inserted && it->second != value && apply_error_.empty()) {
+  if (applied_.size() <= index.value) {
+    applied_.resize(std::max<size_t>(index.value + 1, applied_.size() * 2));
+  }
+  Applied& slot = applied_[index.value];
+  if (!slot.seen) {
+    slot.seen = true;
+    slot.value = value;
+  } else if (slot.value != value && apply_error_.empty()) {
     apply_error_ = "index " + std::to_string(index.value) + ": " + node.name() + " applied " +
                    (value ? std::to_string(*value) : "a protocol entry") + ", another node applied " +
-                   (it->second ? std::to_string(*it->second) : "a protocol entry");
+                   (slot.value ? std::to_string(*slot.value) : "a protocol entry");
   }
-  applied_by_[index.value].insert(node.value);
+  slot.nodes |= uint64_t{1} << (node.value - 1);
+  max_applied_ = std::max(max_applied_, index);
 }
 
 uint32_t RaftCluster::applied_count(LogIndex index) const {
-  auto it = applied_by_.find(index.value);
-  return it == applied_by_.end() ? 0 : static_cast<uint32_t>(it->second.size());
+  return index.value < applied_.size() ? static_cast<uint32_t>(__builtin_popcountll(applied_[index.value].nodes)) : 0;
 }
 
 std::optional<uint64_t> RaftCluster::applied_value(LogIndex index) const {
-  auto it = applied_.find(index.value);
-  return it == applied_.end() ? std::nullopt : it->second;
+  return index.value < applied_.size() ? applied_[index.value].value : std::nullopt;
 }
 
-LogIndex RaftCluster::max_applied_index() const {
-  return applied_.empty() ? LogIndex{} : LogIndex{applied_.rbegin()->first};
-}
+LogIndex RaftCluster::max_applied_index() const { return max_applied_; }
 
 void RaftCluster::disconnect(NodeId node) {
   connected_.erase(node);

@@ -1,7 +1,8 @@
 // A Raft cluster in the simulator, ready for tests and benchmarks: N machines each hosting a
-// RaftNode with a CommandLog application, an apply checker (MIT 6.5840's: no two nodes apply
-// different commands at one index), MIT-style connect/disconnect, crash/restart, and `one()`,
-// which offers a command until enough nodes applied it.
+// RaftNode with a CommandLog application, the online safety invariants (checkers/invariants)
+// fed every trace record, an apply checker (MIT 6.5840's: no two nodes apply different commands
+// at one index), MIT-style connect/disconnect, crash/restart, and `one()`, which offers a
+// command until enough nodes applied it. Running stops at the first invariant violation.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "checkers/invariants/raft_invariants.h"
 #include "harness/command_log.h"
 #include "harness/node_host.h"
 #include "protocols/raft/raft_node.h"
@@ -50,9 +52,16 @@ class RaftCluster {
   // MIT's checkOneLeader: among connected nodes, the leader of the highest term, provided no
   // term has two; nullopt if there is none or a term has two.
   std::optional<protocols::NodeId> one_leader() const;
-  // Runs until `done` holds (checked after every event) or `timeout` of simulated time passes.
+  // Runs until `done` holds (checked after every event), `timeout` of simulated time passes, or
+  // an invariant is violated.
   bool run_until(const std::function<bool()>& done, Duration timeout);
   void run_for(Duration duration);
+
+  // The online invariants; finish() judges what was still pending at the end of the run.
+  const checkers::RaftInvariants& invariants() const { return invariants_; }
+  checkers::RaftInvariants& invariants() { return invariants_; }
+  // "" when every invariant held so far, else "seed=7 event=1234: election_safety at record ...".
+  std::string violation_report() const;
 
   // Offers `value` to `at` as a client request; false if the node is down.
   bool propose(protocols::NodeId at, uint64_t value);
@@ -78,13 +87,20 @@ class RaftCluster {
 
   RaftClusterOptions options_;
   std::unique_ptr<sim::Simulator> sim_;
+  checkers::RaftInvariants invariants_;
+  uint64_t violation_event_ = 0;
   std::unique_ptr<sim::World> world_;
   std::set<protocols::NodeId> connected_;
   uint64_t next_request_ = 1;
   // Apply checker: index -> (value, nodes that applied it). Values are per incarnation: a
   // restarted node applies again and must agree again.
-  std::map<uint64_t, std::optional<uint64_t>> applied_;
-  std::map<uint64_t, std::set<uint32_t>> applied_by_;
+  struct Applied {
+    bool seen = false;
+    std::optional<uint64_t> value;
+    uint64_t nodes = 0;  // bit i: node i+1 applied it
+  };
+  std::vector<Applied> applied_;  // by index
+  protocols::LogIndex max_applied_;
   std::string apply_error_;
 };
 

@@ -82,6 +82,25 @@ void Network::trace_drop(const Packet& packet, std::string_view reason) {
   sim_.emit(std::move(event));
 }
 
+uint32_t Network::park(Packet packet) {
+  if (free_slots_.empty()) {
+    in_flight_.push_back(std::move(packet));
+    return static_cast<uint32_t>(in_flight_.size() - 1);
+  }
+  const uint32_t slot = free_slots_.back();
+  free_slots_.pop_back();
+  in_flight_[slot] = std::move(packet);
+  return slot;
+}
+
+Packet Network::unpark(uint32_t slot) {
+  CONSIM_ASSERT(slot < in_flight_.size());
+  Packet packet = std::move(in_flight_[slot]);
+  in_flight_[slot].payload = nullptr;
+  free_slots_.push_back(slot);
+  return packet;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Datagrams
 
@@ -107,9 +126,11 @@ void Network::send(HostId from, HostId to, PayloadPtr payload, uint32_t bytes) {
     const Duration second_latency = sample_latency(from, to);
     ++stats_.duplicated;
     sim_.emit(TraceEvent("net.duplicate").node(from).add("to", to).add("id", packet.id));
-    sim_.schedule_after(second_latency, [this, packet] { deliver_datagram(packet); });
+    const uint32_t copy = park(packet);
+    sim_.schedule_after(second_latency, [this, copy] { deliver_datagram(unpark(copy)); });
   }
-  sim_.schedule_after(latency, [this, packet = std::move(packet)] { deliver_datagram(packet); });
+  const uint32_t slot = park(std::move(packet));
+  sim_.schedule_after(latency, [this, slot] { deliver_datagram(unpark(slot)); });
 }
 
 void Network::deliver_datagram(const Packet& packet) {
@@ -181,7 +202,9 @@ bool Network::stream_send(ConnId conn, HostId from, PayloadPtr payload, uint32_t
     return true;  // sent, as far as the sender can tell; the reset tells it otherwise
   }
   const SimTime arrival = fifo_arrival(connection, from);
-  sim_.schedule_at(arrival, [this, packet = std::move(packet)] {
+  const uint32_t slot = park(std::move(packet));
+  sim_.schedule_at(arrival, [this, slot] {
+    const Packet packet = unpark(slot);
     if (!is_open(packet.conn)) {
       trace_drop(packet, "connection_closed");
       return;

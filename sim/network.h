@@ -154,6 +154,10 @@ class Network {
   // Sets the matrix for partition() without closing anything, so bridge() can open its links first.
   void set_groups(const std::vector<std::vector<HostId>>& groups);
   void check_host(HostId host) const;
+  // Packets in flight wait in slots, so that a scheduled delivery captures only a slot number
+  // (small enough for std::function's inline storage: no allocation per message).
+  uint32_t park(Packet packet);
+  Packet unpark(uint32_t slot);
 
   Simulator& sim_;
   uint32_t hosts_;
@@ -165,6 +169,8 @@ class Network {
   uint64_t next_packet_id_ = 1;
   uint64_t next_conn_id_ = 1;
   NetworkStats stats_;
+  std::vector<Packet> in_flight_;
+  std::vector<uint32_t> free_slots_;
 };
 
 }  // namespace consim::sim

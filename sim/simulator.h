@@ -34,6 +34,8 @@ class Simulator : private AssertContext {
   bool cancel(EventId id) { return queue_.cancel(id); }
   bool pending(EventId id) const { return queue_.pending(id); }
 
+  // Time of the next pending event, or SimTime::max() when there is none.
+  SimTime next_event_time() { return queue_.next_time(); }
   // Runs one event. Returns false when the queue is empty.
   bool step();
   // Runs every event with time <= `until`, then sets the clock to `until`.

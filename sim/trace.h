@@ -1,10 +1,12 @@
 // The trace: every event of a run as a structured record, and the run's digest.
 //
 // Each record has a canonical one-line JSON form (keys in a fixed order: "t", "node", "kind",
-// then the fields in the order they were added). The digest is 64-bit FNV-1a over the
-// canonical lines, each followed by '\n' — exactly the bytes of trace.jsonl, so anyone can
-// recompute it from the file. Field values are integers, strings or booleans: no floating
-// point, whose printing and rounding could differ between builds.
+// then the fields in the order they were added), written only when the trace is streamed or
+// kept. The digest folds every record's structured content (time, node, kind, each field's key,
+// type and value) through a 64-bit hash of integer operations only — the same on every compiler
+// and platform, and cheap enough to run on every event. digest_of() recomputes it from records
+// (for example, records parsed back from trace.jsonl). Field values are integers, strings or
+// booleans: no floating point, whose printing and rounding could differ between builds.
 #pragma once
 
 #include <cstdint>
@@ -28,7 +30,9 @@ struct TraceRecord {
   SimTime time;
   std::optional<HostId> node;
   std::string kind;
-  std::vector<std::pair<std::string, TraceValue>> fields;
+  // Keys are string literals (static storage): records are built for nearly every event, and
+  // copying the keys would cost more than the rest of the record.
+  std::vector<std::pair<std::string_view, TraceValue>> fields;
 
   // The field's value, or nullptr when absent (or of another type).
   const int64_t* int_field(std::string_view key) const;
@@ -36,32 +40,68 @@ struct TraceRecord {
   const bool* bool_field(std::string_view key) const;
 };
 
+namespace detail {
+// Field vectors are recycled through a small per-thread pool: a record is built and dropped
+// for almost every simulated event, and the allocation would otherwise dominate.
+using TraceFields = std::vector<std::pair<std::string_view, TraceValue>>;
+TraceFields acquire_fields();
+void release_fields(TraceFields&& fields);
+}  // namespace detail
+
 // Builds a record's kind, node and fields; the time is stamped by the Trace.
 class TraceEvent {
  public:
-  explicit TraceEvent(std::string_view kind) { record_.kind = kind; }
+  explicit TraceEvent(std::string_view kind) {
+    record_.kind = kind;
+    record_.fields = detail::acquire_fields();
+  }
+  ~TraceEvent() {
+    if (record_.fields.capacity() != 0) {
+      detail::release_fields(std::move(record_.fields));
+    }
+  }
+  TraceEvent(const TraceEvent&) = default;
+  TraceEvent(TraceEvent&&) = default;
+  TraceEvent& operator=(const TraceEvent&) = default;
+  TraceEvent& operator=(TraceEvent&&) = default;
 
-  TraceEvent& node(HostId host) {
+  // Builders work on lvalues and on temporaries alike; on a temporary they return it as an
+  // rvalue, so `trace.emit(TraceEvent("x").add("k", 1))` moves the record instead of copying it.
+  TraceEvent& node(HostId host) & {
     record_.node = host;
     return *this;
   }
-  TraceEvent& add(std::string_view key, int64_t value) { return put(key, value); }
-  TraceEvent& add(std::string_view key, uint32_t value) { return put(key, static_cast<int64_t>(value)); }
-  TraceEvent& add(std::string_view key, int value) { return put(key, static_cast<int64_t>(value)); }
-  TraceEvent& add(std::string_view key, uint64_t value) { return put(key, static_cast<int64_t>(value)); }
-  TraceEvent& add(std::string_view key, bool value) { return put(key, value); }
-  TraceEvent& add(std::string_view key, std::string_view value) { return put(key, std::string(value)); }
-  TraceEvent& add(std::string_view key, const char* value) { return put(key, std::string(value)); }
-  TraceEvent& add(std::string_view key, HostId host) { return put(key, host.name()); }
+  TraceEvent&& node(HostId host) && { return std::move(node(host)); }
+  // `key` must have static storage (a string literal).
+  template <typename V>
+  TraceEvent& add(std::string_view key, V value) & {
+    record_.fields.emplace_back(key, to_value(value));
+    return *this;
+  }
+  template <typename V>
+  TraceEvent&& add(std::string_view key, V value) && {
+    return std::move(add(key, value));
+  }
 
  private:
   friend class Trace;
-  TraceEvent& put(std::string_view key, TraceValue value) {
-    record_.fields.emplace_back(std::string(key), std::move(value));
-    return *this;
-  }
+  static TraceValue to_value(bool value) { return value; }
+  static TraceValue to_value(int value) { return static_cast<int64_t>(value); }
+  static TraceValue to_value(uint32_t value) { return static_cast<int64_t>(value); }
+  static TraceValue to_value(int64_t value) { return value; }
+  static TraceValue to_value(uint64_t value) { return static_cast<int64_t>(value); }
+  static TraceValue to_value(std::string_view value) { return std::string(value); }
+  static TraceValue to_value(const std::string& value) { return value; }
+  static TraceValue to_value(const char* value) { return std::string(value); }
+  static TraceValue to_value(HostId host) { return host.name(); }
   TraceRecord record_;
 };
+
+// The digest of a record sequence, as Trace::digest() computes it while recording.
+uint64_t digest_of(const std::vector<TraceRecord>& records);
+// One record folded into a running digest.
+uint64_t fold_record(uint64_t digest, const TraceRecord& record);
+inline constexpr uint64_t kEmptyTraceDigest = 0x6a09e667f3bcc909ULL;
 
 // Appends the canonical JSON line of `record` (without the newline) to `out`.
 void append_canonical_json(const TraceRecord& record, std::string& out);
@@ -87,7 +127,7 @@ class Trace {
   uint64_t count() const { return count_; }
 
  private:
-  uint64_t digest_ = 0xcbf29ce484222325ULL;
+  uint64_t digest_ = kEmptyTraceDigest;
   uint64_t count_ = 0;
   std::string line_;
   std::ostream* out_ = nullptr;

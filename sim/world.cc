@@ -152,26 +152,6 @@ void World::start(HostId host, const DiskImage& recovered) {
   dispatch(host, [this, host] { at(host).process->on_start(); });
 }
 
-void World::dispatch(HostId host, std::function<void()> handler) {
-  Host& target = at(host);
-  switch (target.state) {
-    case HostState::kUp:
-      ++dispatch_depth_;
-      handler();
-      --dispatch_depth_;
-      if (dispatch_depth_ == 0) {
-        graveyard_.clear();
-      }
-      return;
-    case HostState::kPaused:
-      target.deferred.push_back(std::move(handler));
-      return;
-    case HostState::kCrashed:
-    case HostState::kNotStarted:
-      return;
-  }
-}
-
 void World::crash(HostId host) {
   Host& target = at(host);
   if (target.state == HostState::kCrashed || target.state == HostState::kNotStarted) {
@@ -239,7 +219,7 @@ void World::resume(HostId host) {
     if (target.state != HostState::kUp) {
       break;
     }
-    dispatch(host, std::move(handler));
+    dispatch(host, handler);
   }
 }
 

@@ -153,7 +153,8 @@ class World : private NetworkSink {
   Host& at(HostId host);
   const Host& at(HostId host) const;
   // The gate described above. `handler` runs against the host's current process.
-  void dispatch(HostId host, std::function<void()> handler);
+  template <typename Handler>
+  void dispatch(HostId host, Handler&& handler);
   void start(HostId host, const DiskImage& recovered);
   void resume(HostId host);
   void schedule_timer(HostId host, uint64_t timer_id);
@@ -174,5 +175,27 @@ class World : private NetworkSink {
   // Processes crashed while one of their handlers was on the stack die here, after it returns.
   std::vector<std::unique_ptr<Process>> graveyard_;
 };
+
+template <typename Handler>
+void World::dispatch(HostId host, Handler&& handler) {
+  Host& target = at(host);
+  switch (target.state) {
+    case HostState::kUp:
+      // The common case runs the handler in place; only a paused host stores it.
+      ++dispatch_depth_;
+      handler();
+      --dispatch_depth_;
+      if (dispatch_depth_ == 0) {
+        graveyard_.clear();
+      }
+      return;
+    case HostState::kPaused:
+      target.deferred.emplace_back(std::forward<Handler>(handler));
+      return;
+    case HostState::kCrashed:
+    case HostState::kNotStarted:
+      return;
+  }
+}
 
 }  // namespace consim::sim

@@ -68,33 +68,41 @@ struct StorageWrite {
 };
 
 // A structured trace event from a protocol; the harness stamps time and node.
-// Values are integers, strings or booleans, as in the simulator's trace.
+// Values are integers, strings or booleans, as in the simulator's trace. Keys must be string
+// literals (they are kept by reference all the way into the trace).
 class Event {
  public:
   using Value = std::variant<int64_t, std::string, bool>;
 
-  explicit Event(std::string_view kind) : kind_(kind) {}
-  Event& add(std::string_view key, int64_t value) { return put(key, value); }
-  Event& add(std::string_view key, uint64_t value) { return put(key, static_cast<int64_t>(value)); }
-  Event& add(std::string_view key, uint32_t value) { return put(key, static_cast<int64_t>(value)); }
-  Event& add(std::string_view key, int value) { return put(key, static_cast<int64_t>(value)); }
-  Event& add(std::string_view key, bool value) { return put(key, value); }
-  Event& add(std::string_view key, std::string_view value) { return put(key, std::string(value)); }
-  Event& add(std::string_view key, const char* value) { return put(key, std::string(value)); }
-  Event& add(std::string_view key, NodeId node) { return put(key, node.name()); }
-  Event& add(std::string_view key, Term term) { return put(key, static_cast<int64_t>(term.value)); }
-  Event& add(std::string_view key, LogIndex index) { return put(key, static_cast<int64_t>(index.value)); }
-
-  const std::string& kind() const { return kind_; }
-  const std::vector<std::pair<std::string, Value>>& fields() const { return fields_; }
-
- private:
-  Event& put(std::string_view key, Value value) {
-    fields_.emplace_back(std::string(key), std::move(value));
+  explicit Event(std::string_view kind) : kind_(kind) { fields_.reserve(8); }
+  // On a temporary, add() returns it as an rvalue so that `emit(Event("x").add(...))` moves.
+  template <typename V>
+  Event& add(std::string_view key, V value) & {
+    fields_.emplace_back(key, to_value(value));
     return *this;
   }
+  template <typename V>
+  Event&& add(std::string_view key, V value) && {
+    return std::move(add(key, value));
+  }
+
+  const std::string& kind() const { return kind_; }
+  const std::vector<std::pair<std::string_view, Value>>& fields() const { return fields_; }
+
+ private:
+  static Value to_value(bool value) { return value; }
+  static Value to_value(int value) { return static_cast<int64_t>(value); }
+  static Value to_value(uint32_t value) { return static_cast<int64_t>(value); }
+  static Value to_value(int64_t value) { return value; }
+  static Value to_value(uint64_t value) { return static_cast<int64_t>(value); }
+  static Value to_value(std::string_view value) { return std::string(value); }
+  static Value to_value(const std::string& value) { return value; }
+  static Value to_value(const char* value) { return std::string(value); }
+  static Value to_value(NodeId node) { return node.name(); }
+  static Value to_value(Term term) { return static_cast<int64_t>(term.value); }
+  static Value to_value(LogIndex index) { return static_cast<int64_t>(index.value); }
   std::string kind_;
-  std::vector<std::pair<std::string, Value>> fields_;
+  std::vector<std::pair<std::string_view, Value>> fields_;
 };
 
 // How a client wants a read served.

@@ -93,7 +93,10 @@ void RaftNode::start_election(bool pre_vote, bool transfer) {
 bool RaftNode::in_lease() const {
   // CheckQuorum's vote withholding: a follower that heard from a leader within the minimum
   // election timeout believes that leader alive and will not help depose it (thesis §4.2.3).
-  return config_.check_quorum && leader_.valid() && election_elapsed_ < config_.election_ticks;
+  if (!config_.check_quorum) {
+    return false;
+  }
+  return (leader_.valid() && election_elapsed_ < config_.election_ticks) || restart_lease_ticks_ > 0;
 }
 
 // The term comparison every message goes through first (etcd's Step). Returns whether the
@@ -225,13 +228,22 @@ void RaftNode::handle_transfer_leader(NodeId transferee) {
   election_elapsed_ = 0;  // the transfer is abandoned after one election timeout
   emit(Event("raft.transfer").add("to", transferee).add("term", term_));
   if (it->second.match() == log_.last_index()) {
-    RaftMessage message;
-    message.type = MessageType::kTimeoutNow;
-    message.to = transferee;
-    send(std::move(message));
+    send_timeout_now(transferee);
   } else {
     send_append(transferee, true);
   }
+}
+
+void RaftNode::send_timeout_now(NodeId to) {
+  CONSIM_ASSERT(role_ == Role::kLeader);
+  RaftMessage message;
+  message.type = MessageType::kTimeoutNow;
+  message.to = to;
+  send(std::move(message));
+  // The transferee may win at once: its campaign bypasses the followers' lease, so a follower
+  // may vote for it right after acknowledging our heartbeat. Leases are off for the rest of
+  // this term, even if the transfer is later abandoned locally (B11, etcd#12704).
+  timeout_now_sent_ = true;
 }
 
 }  // namespace consim::protocols::raft

@@ -38,7 +38,7 @@ void RaftNode::handle_conf_change(RequestId id, const ConfChange& change, NodeId
     return;
   }
   // One change at a time, and none before this term's first entry is applied.
-  if (pending_conf_index_ > log_.applied()) {
+  if (pending_conf_index_ > config_applied()) {
     refuse("a configuration change is pending");
     return;
   }
@@ -49,6 +49,13 @@ void RaftNode::handle_conf_change(RequestId id, const ConfChange& change, NodeId
   }
   propose_entry(EntryType::kConfChange, std::make_shared<ConfChangeRecord>(change), id, origin);
   pending_conf_index_ = log_.last_index();
+}
+
+// The index up to which configuration changes are in effect. The log counts the entries of the
+// Ready being executed as applied already, but their changes take effect only in advance(); a
+// change proposed in between must still see the earlier one as pending.
+LogIndex RaftNode::config_applied() const {
+  return handed_out_.empty() ? log_.applied() : handed_out_.front().index.prev();
 }
 
 void RaftNode::apply_conf_changes(const std::vector<Entry>& entries) {
@@ -109,7 +116,8 @@ void RaftNode::update_progress_set() {
 }
 
 void RaftNode::maybe_leave_joint() {
-  if (!cluster_.joint() || !config_.auto_leave_joint || pending_conf_index_ > log_.applied() || transferee_.valid()) {
+  if (!cluster_.joint() || !config_.auto_leave_joint || pending_conf_index_ > config_applied() ||
+      transferee_.valid()) {
     return;
   }
   ConfChange leave;

@@ -61,6 +61,11 @@ void RaftNode::recover(const Recovered& disk) {
   disk_commit_ = commit;
   cluster_ = base.config;
   const bool recovered = state.hard_state.has_value() || state.snapshot != nullptr || !state.entries.empty();
+  // A restarted node forgot when it last heard from a leader. Had it acknowledged a heartbeat
+  // just before crashing, the leader counts it towards a lease during which it must not help
+  // elect anyone else: so it withholds votes for one election timeout, as if it had just heard
+  // from a leader. (A node that never wrote anything never acknowledged a heartbeat.)
+  restart_lease_ticks_ = recovered && config_.check_quorum ? config_.election_ticks : 0;
   emit(Event("raft.start")
            .add("recovered", recovered)
            .add("term", term_)
@@ -94,6 +99,7 @@ void RaftNode::reset(Term term) {
   reset_randomized_timeout();
   votes_.clear();
   transferee_ = NodeId{};
+  timeout_now_sent_ = false;
   lease_acks_.clear();
   progress_.clear();
   for (const auto& [request, origin] : reads_waiting_for_commit_) {
@@ -141,12 +147,15 @@ void RaftNode::become_leader() {
   role_ = Role::kLeader;
   leader_ = config_.id;
   update_progress_set();
-  // No configuration change until an entry of this term has been applied (the 2015 fix to
-  // single-server changes; etcd sets its pending index to the last index on election).
-  pending_conf_index_ = config_.bugs.conf_change_before_noop ? LogIndex{} : log_.last_index();
   emit_state();
   // Raft §8: a no-op entry of the new term lets the leader commit what its predecessors left.
   propose_entry(EntryType::kNoop, nullptr, RequestId{}, config_.id);
+  // No configuration change until an entry of this term has been applied (the 2015 fix to
+  // single-server changes). The pending index is the no-op's own index: taking the last index
+  // from before the no-op (as etcd does) lets a change through as soon as the predecessors'
+  // entries are applied, before the no-op commits, which the contract of propose_conf_change()
+  // forbids.
+  pending_conf_index_ = config_.bugs.conf_change_before_noop ? LogIndex{} : log_.last_index();
 }
 
 void RaftNode::emit_state() {
@@ -212,6 +221,9 @@ void RaftNode::reject_id(RequestId id, Rejection::Reason reason) {
 
 void RaftNode::tick() {
   ++ticks_;
+  if (restart_lease_ticks_ > 0) {
+    --restart_lease_ticks_;
+  }
   if (role_ == Role::kLeader) {
     tick_heartbeat();
   } else {
@@ -308,8 +320,8 @@ bool RaftNode::has_ready() const {
   if (ready_in_flight_) {
     return false;
   }
-  return !messages_.empty() || !events_.empty() || !reads_.empty() || !rejections_.empty() || snapshot_dirty_ ||
-         restore_ != nullptr || disk_log_torn_ || log_.dirty_from() <= log_.last_index() ||
+  return broadcast_pending_ || !messages_.empty() || !events_.empty() || !reads_.empty() || !rejections_.empty() ||
+         snapshot_dirty_ || restore_ != nullptr || disk_log_torn_ || log_.dirty_from() <= log_.last_index() ||
          log_.dirty_from() <= disk_log_last_ || term_ != disk_term_ || vote_ != disk_vote_ ||
          log_.committed() != disk_commit_ || log_.has_committed_to_apply();
 }
@@ -317,14 +329,22 @@ bool RaftNode::has_ready() const {
 Ready RaftNode::ready() {
   CONSIM_ASSERT_MSG(!ready_in_flight_, "ready() before advance()");
   drain_log_changes();
+  if (broadcast_pending_) {
+    broadcast_pending_ = false;
+    broadcast_append();
+    drain_log_changes();
+  }
   Ready ready;
+  bool durable_change = false;
   using Kind = StorageWrite::Kind;
   if (disk_log_torn_) {
     const uint64_t intact = disk_log_last_.value + 1 - disk_log_first_.value;
     ready.writes.push_back(StorageWrite{Kind::kTruncateSuffix, kLogFile, {}, intact});
     disk_log_torn_ = false;
+    durable_change = true;
   }
   if (snapshot_dirty_) {
+    durable_change = true;
     ready.writes.push_back(
         StorageWrite{Kind::kReplace, kSnapshotFile, {store(std::make_shared<SnapshotRecord>(snapshot_))}, 0});
     const LogIndex covered = snapshot_->meta.index;
@@ -344,6 +364,7 @@ Ready RaftNode::ready() {
     CONSIM_ASSERT(dirty >= disk_log_first_);
     ready.writes.push_back(StorageWrite{Kind::kTruncateSuffix, kLogFile, {}, dirty.value - disk_log_first_.value});
     disk_log_last_ = dirty.prev();
+    durable_change = true;
   }
   if (log_.last_index() > disk_log_last_) {
     StorageWrite append{Kind::kAppend, kLogFile, {}, 0};
@@ -352,11 +373,13 @@ Ready RaftNode::ready() {
     }
     ready.writes.push_back(std::move(append));
     disk_log_last_ = log_.last_index();
+    durable_change = true;
   }
   log_.mark_written();
   if (term_ != disk_term_ || vote_ != disk_vote_ || log_.committed() != disk_commit_) {
     const NodeId vote = vote_unpersisted_ ? (term_ == disk_term_ ? disk_vote_ : NodeId{}) : vote_;
     const HardState state{term_, vote, log_.committed()};
+    durable_change = durable_change || term_ != disk_term_ || vote != disk_vote_;
     ready.writes.push_back(
         StorageWrite{Kind::kReplace, kHardStateFile, {store(std::make_shared<HardStateRecord>(state))}, 0});
     disk_term_ = term_;
@@ -364,8 +387,10 @@ Ready RaftNode::ready() {
     disk_commit_ = log_.committed();
   }
   vote_unpersisted_ = false;
-  ready.must_sync = !ready.writes.empty();
-  if (ready.must_sync) {
+  // Entries, term, vote and snapshots must be durable before anything that depends on them
+  // leaves; a commit index alone need not be (it is re-learned after a crash), as in etcd.
+  ready.must_sync = durable_change;
+  if (!ready.writes.empty()) {
     emit(Event("raft.persist")
              .add("term", disk_term_)
              .add("vote", static_cast<int64_t>(disk_vote_.value))
@@ -408,6 +433,10 @@ void RaftNode::advance() {
   ready_in_flight_ = false;
   std::vector<Entry> applied = std::move(handed_out_);
   handed_out_.clear();
+  // A snapshot installed while this Ready was executed (inputs may be stepped meanwhile)
+  // already carries the configuration of everything it covers: replaying older changes on top
+  // of it would corrupt it.
+  std::erase_if(applied, [this](const Entry& entry) { return entry.index <= log_.snapshot().index; });
   apply_conf_changes(applied);
   if (role_ == Role::kLeader) {
     maybe_leave_joint();

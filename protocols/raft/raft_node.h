@@ -95,6 +95,7 @@ class RaftNode final : public Node {
   void reject(const ClientRequest& request, Rejection::Reason reason);
   void reject_id(RequestId id, Rejection::Reason reason);
   void set_term_and_vote(Term term, NodeId vote, bool persist_vote);
+  LogIndex config_applied() const;
 
   // election.cc
   void tick_election();
@@ -105,6 +106,7 @@ class RaftNode final : public Node {
   bool step_term(const RaftMessage& message);
   bool in_lease() const;
   void handle_timeout_now(const RaftMessage& message);
+  void send_timeout_now(NodeId to);
   void handle_transfer_leader(NodeId transferee);
 
   // replication.cc
@@ -161,6 +163,10 @@ class RaftNode final : public Node {
   LogIndex pending_conf_index_;
   NodeId transferee_;
   uint32_t transfer_elapsed_ = 0;
+  bool timeout_now_sent_ = false;  // leader: a TimeoutNow went out this term, so no more lease reads
+  // CheckQuorum: ticks left during which a node that restarted from a non-empty disk still
+  // withholds votes, as it may have acknowledged a leader's lease just before it crashed.
+  uint32_t restart_lease_ticks_ = 0;
   std::map<NodeId, uint64_t> lease_acks_;  // leader: newest heartbeat context each peer answered
   std::vector<std::pair<ClientRequest, NodeId>> reads_waiting_for_commit_;
   std::map<uint64_t, PendingRead> reads_in_flight_;  // by context: the heartbeat round confirming them
@@ -174,6 +180,7 @@ class RaftNode final : public Node {
   SnapshotPtr snapshot_;           // the latest snapshot (compacted or installed), for peers
   bool snapshot_dirty_ = false;    // must be written to disk
   SnapshotPtr restore_;            // must be installed into the application
+  bool broadcast_pending_ = false;  // new entries to send: batched until the next Ready
   bool vote_unpersisted_ = false;  // bug vote_before_persist: leave the vote out of this Ready
 
   // What the disk holds (written; durable once the host syncs a Ready).

@@ -122,7 +122,13 @@ void RaftNode::handle_read_index_response(const RaftMessage& message) {
 }
 
 bool RaftNode::lease_valid() const {
-  if (transferee_.valid()) {
+  if (!config_.check_quorum) {
+    // The lease rests on the followers' vote withholding, which only CheckQuorum turns on:
+    // without it a follower votes for a new leader right after acking us (etcd requires
+    // CheckQuorum for ReadOnlyLeaseBased). Such reads take the ReadIndex path instead.
+    return false;
+  }
+  if (transferee_.valid() || timeout_now_sent_) {
     return false;  // after TimeoutNow the transferee may win at once, lease or not (B11)
   }
   if (log_.term(log_.committed()) != term_) {

@@ -129,7 +129,9 @@ void RaftNode::propose_entry(EntryType type, RecordPtr command, RequestId reques
   std::vector<Entry> entries;
   entries.push_back(std::move(entry));
   append_entries(std::move(entries));
-  broadcast_append();
+  // Sent with the next Ready: proposals that arrive while the host is still syncing the last
+  // one go out together, one message per follower (group commit).
+  broadcast_pending_ = true;
 }
 
 bool RaftNode::append_entries(std::vector<Entry> entries) {
@@ -218,8 +220,16 @@ void RaftNode::handle_append_response(const RaftMessage& message) {
   Progress& progress = it->second;
   progress.recent_active = true;
   if (message.reject) {
-    if (progress.maybe_decrease_to(message.index, message.reject_hint)) {
-      // Fast backtracking (etcd): jump to the last index of the hinted term in our log.
+    // Fast backtracking (etcd): the follower's hint (index, term) says its log may match up to
+    // `index` and holds `term` there; our last index with a term no later than that one is the
+    // next place where the logs can match, skipping every entry of a term the follower lacks.
+    // (Without this the leader backed off one index per round trip, whatever the comment said.)
+    LogIndex hint = message.reject_hint;
+    if (message.hint_term != Term{}) {
+      hint = log_.find_conflict_by_term(message.reject_hint, message.hint_term);
+    }
+    if (progress.maybe_decrease_to(message.index, hint)) {
+      // Jump to the last index of the hinted term in our log.
       if (progress.state() == Progress::State::kReplicate) {
         progress.become_probe();
       }
@@ -254,10 +264,7 @@ void RaftNode::handle_append_response(const RaftMessage& message) {
   while (send_append(message.from, false)) {
   }
   if (message.from == transferee_ && progress.match() == log_.last_index()) {
-    RaftMessage timeout_now;
-    timeout_now.type = MessageType::kTimeoutNow;
-    timeout_now.to = transferee_;
-    send(std::move(timeout_now));
+    send_timeout_now(transferee_);
   }
 }
 

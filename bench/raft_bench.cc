@@ -1,0 +1,119 @@
+// A 5-node Raft cluster under a steady proposal load, simulated as fast as the machine allows.
+//
+// Reported per run: simulated events per wall-clock second, and the time dilation (simulated
+// seconds per wall-clock second; DESIGN.md target: at least 1000x). As a baseline measured in
+// the same run, the bare event loop's rate on the same machine: the ratio says how much of the
+// loop's speed the protocol, the network and the disks leave.
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <string>
+
+#include "harness/raft_cluster.h"
+#include "sim/simulator.h"
+
+namespace {
+
+using consim::Duration;
+using consim::harness::RaftCluster;
+using consim::harness::RaftClusterOptions;
+
+constexpr Duration kSimulated = Duration::seconds(10);
+
+// Proposes one command per `interval` of simulated time to whoever leads.
+void steady_load(RaftCluster& cluster, Duration interval, uint64_t& proposed) {
+  const auto leader = cluster.one_leader();
+  if (leader.has_value()) {
+    cluster.propose(*leader, ++proposed);
+  }
+  cluster.sim().schedule_after(interval, [&cluster, interval, &proposed] { steady_load(cluster, interval, proposed); });
+}
+
+void BM_RaftCluster5(benchmark::State& state) {
+  const Duration interval = Duration::micros(state.range(0));
+  uint64_t events = 0;
+  double simulated_seconds = 0;
+  double wall_seconds = 0;
+  uint64_t committed = 0;
+  for (auto _ : state) {
+    RaftClusterOptions options;
+    options.nodes = 5;
+    options.seed = 42;
+    options.host.snapshot_every_entries = 1000;
+    // The Raft paper's suggested timing: 150-300 ms election timeouts, heartbeats well within.
+    options.host.tick_interval = Duration::millis(10);
+    options.raft.election_ticks = 15;
+    options.raft.heartbeat_ticks = 5;
+    RaftCluster cluster(options);
+    uint64_t proposed = 0;
+    steady_load(cluster, interval, proposed);
+    const auto start = std::chrono::steady_clock::now();
+    cluster.sim().run_until(cluster.sim().now() + kSimulated);
+    wall_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    events += cluster.sim().events_processed();
+    simulated_seconds += static_cast<double>(kSimulated.ns) / 1e9;
+    committed += cluster.max_applied_index().value;
+  }
+  state.counters["events_per_s"] = benchmark::Counter(static_cast<double>(events) / wall_seconds);
+  state.counters["sim_x_real"] = benchmark::Counter(simulated_seconds / wall_seconds);
+  state.counters["committed"] = benchmark::Counter(static_cast<double>(committed) / state.iterations());
+}
+
+// The baseline: the bare event loop (hold model, 1024 pending events).
+void BM_BareEventLoop(benchmark::State& state) {
+  consim::sim::Simulator sim(1);
+  consim::sim::Rng rng(1);
+  std::function<void()> handler = [&] { sim.schedule_after(Duration{rng.uniform_int(1, 10'000'000)}, handler); };
+  for (int i = 0; i < 1024; ++i) {
+    sim.schedule_after(Duration{rng.uniform_int(1, 10'000'000)}, handler);
+  }
+  for (auto _ : state) {
+    sim.step();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+BENCHMARK(BM_RaftCluster5)->Arg(10000)->Arg(1000)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_BareEventLoop);
+
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const Run& run : runs) {
+      for (const auto& [name, counter] : run.counters) {
+        values_[run.benchmark_name() + ":" + name] = counter.value;
+      }
+    }
+  }
+  double get(const std::string& key) const {
+    auto it = values_.find(key);
+    return it == values_.end() ? 0 : it->second;
+  }
+
+ private:
+  std::map<std::string, double> values_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
+    return 1;
+  }
+  RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  const double loop = reporter.get("BM_BareEventLoop:items_per_second");
+  std::printf("\n5-node Raft under load (target: sim_x_real >= 1000):\n");
+  for (const char* load : {"10000", "1000"}) {
+    const std::string name = std::string("BM_RaftCluster5/") + load + "/real_time";
+    const double rate = reporter.get(name + ":events_per_s");
+    std::printf("  one proposal per %s us: %.0fx real time, %.2fM events/s = %.2f of the bare loop's %.2fM/s\n", load,
+                reporter.get(name + ":sim_x_real"), rate / 1e6, loop > 0 ? rate / loop : 0, loop / 1e6);
+  }
+  benchmark::Shutdown();
+  return 0;
+}
