@@ -65,9 +65,11 @@ class NodeHost final : public sim::Process {
   void on_stream_closed(sim::HostId peer, sim::ConnId conn, std::string_view reason) override;
   void on_sync_complete(sim::SyncId sync) override;
 
-  // A client request taken by this node.
+  // A client request taken by this node. From outside the simulation, call it through
+  // World::inject, so that pauses and crashes apply to it like to any other input.
   void submit(const protocols::ClientRequest& request);
   // Runs `input` against the node (e.g. a Raft-specific call), then executes what it produced.
+  // From outside the simulation, through World::inject as well.
   void with_node(const std::function<void(protocols::Node&)>& input);
 
   protocols::NodeId id() const { return id_; }

@@ -39,6 +39,7 @@ RaftCluster::RaftCluster(const RaftClusterOptions& options) : options_(options) 
   };
   NodeHostHooks hooks;
   hooks.crash = [this](sim::HostId host) { world_->crash(host); };
+  hooks.crash_point = [this](NodeId node, std::string_view step) { return crash_point_ && crash_point_(node, step); };
   const NodeHostOptions host_options = options_.host;
   sim::WorldConfig world_config;
   world_config.hosts = options_.nodes;
@@ -126,16 +127,12 @@ void RaftCluster::run_for(Duration duration) {
 }
 
 bool RaftCluster::propose(NodeId at, uint64_t value) {
-  NodeHost* target = host(at);
-  if (target == nullptr || !up(at)) {
-    return false;
-  }
   protocols::ClientRequest request;
   request.id = protocols::RequestId{next_request_++};
   request.kind = protocols::ClientRequest::Kind::kWrite;
   request.command = std::make_shared<NumberCommand>(value);
-  target->submit(request);
-  return true;
+  return world_->inject(host_of(at),
+                        [request](sim::Process& process) { static_cast<NodeHost&>(process).submit(request); });
 }
 
 std::optional<LogIndex> RaftCluster::one(uint64_t value, uint32_t expected, Duration timeout) {
@@ -148,7 +145,7 @@ std::optional<LogIndex> RaftCluster::one(uint64_t value, uint32_t expected, Dura
     }
     return std::nullopt;
   };
-  while (sim_->now() < deadline) {
+  while (sim_->now() < deadline && invariants_.ok()) {
     const std::optional<NodeId> leader = one_leader();
     if (leader.has_value()) {
       propose(*leader, value);
@@ -219,5 +216,9 @@ void RaftCluster::connect(NodeId node) {
 void RaftCluster::crash(NodeId node) { world_->crash(host_of(node)); }
 
 void RaftCluster::restart(NodeId node) { world_->restart(host_of(node)); }
+
+void RaftCluster::set_crash_point(std::function<bool(NodeId, std::string_view)> decide) {
+  crash_point_ = std::move(decide);
+}
 
 }  // namespace consim::harness

@@ -81,6 +81,9 @@ class RaftCluster {
   bool connected(protocols::NodeId node) const { return connected_.count(node) != 0; }
   void crash(protocols::NodeId node);
   void restart(protocols::NodeId node);
+  // Crashes a machine right before a step of its Ready when `decide(node, step)` says so
+  // (see NodeHostHooks::crash_point); null turns it off.
+  void set_crash_point(std::function<bool(protocols::NodeId, std::string_view)> decide);
 
  private:
   void on_applied(protocols::NodeId node, protocols::LogIndex index, std::optional<uint64_t> value);
@@ -102,6 +105,7 @@ class RaftCluster {
   std::vector<Applied> applied_;  // by index
   protocols::LogIndex max_applied_;
   std::string apply_error_;
+  std::function<bool(protocols::NodeId, std::string_view)> crash_point_;
 };
 
 }  // namespace consim::harness

@@ -152,6 +152,21 @@ void World::start(HostId host, const DiskImage& recovered) {
   dispatch(host, [this, host] { at(host).process->on_start(); });
 }
 
+bool World::inject(HostId host, const std::function<void(Process&)>& input) {
+  const HostState state = at(host).state;
+  if (state == HostState::kCrashed || state == HostState::kNotStarted) {
+    return false;
+  }
+  const uint64_t incarnation = at(host).incarnation;
+  dispatch(host, [this, host, incarnation, input] {
+    Host& target = at(host);
+    if (target.incarnation == incarnation) {
+      input(*target.process);
+    }
+  });
+  return true;
+}
+
 void World::crash(HostId host) {
   Host& target = at(host);
   if (target.state == HostState::kCrashed || target.state == HostState::kNotStarted) {

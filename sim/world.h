@@ -118,6 +118,11 @@ class World : private NetworkSink {
   // Starts every host that has not started yet, with an empty disk.
   void start_all();
 
+  // Hands an input from outside the simulated machines (a test, a client harness) to a host's
+  // process, through the same gate as everything else: run now if up, at resume if paused,
+  // dropped if crashed. Returns false when dropped. `input` may run later: capture by value.
+  bool inject(HostId host, const std::function<void(Process&)>& input);
+
   // --- faults
   void crash(HostId host);
   void restart(HostId host);
