@@ -10,6 +10,7 @@
 
 #include "cli/version.h"
 #include "harness/demo/ping_pong.h"
+#include "protocols/raft/config.h"
 
 namespace consim::cli {
 namespace {
@@ -52,6 +53,16 @@ int run_demo(const DemoOptions& options, std::ostream& out, std::ostream& err) {
   return kExitOk;
 }
 
+int run_list(const std::string& what, std::ostream& out) {
+  // Only bugs exist so far; scenarios and faults join when the scenario runner lands.
+  if (what == "bugs") {
+    for (const auto& bug : protocols::raft::bug_catalogue()) {
+      out << bug.name << "\n    " << bug.description << "\n    caught by: " << bug.caught_by << "\n";
+    }
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -71,6 +82,10 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       ->check(CLI::Range(int64_t{1}, int64_t{3'600'000}))
       ->capture_default_str();
   demo_command->add_option("--trace", demo.trace_path, "Write the trace as JSONL to this file");
+
+  std::string list_what;
+  CLI::App* list_command = app.add_subcommand("list", "List what consim knows: bugs (the protocols' bug switches)");
+  list_command->add_option("what", list_what, "What to list")->required()->check(CLI::IsMember({"bugs"}));
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
@@ -95,6 +110,9 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
 
   if (demo_command->parsed()) {
     return run_demo(demo, out, err);
+  }
+  if (list_command->parsed()) {
+    return run_list(list_what, out);
   }
   err << "consim: error: no command given\nRun 'consim --help' for usage.\n";
   return kExitUsage;

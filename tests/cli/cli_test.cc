@@ -99,6 +99,22 @@ TEST(Cli, DemoWritesItsTrace) {
   std::filesystem::remove(path);
 }
 
+TEST(Cli, ListBugsNamesEveryRaftBugSwitch) {
+  const Outcome outcome = run_cli({"list", "bugs"});
+  ASSERT_EQ(outcome.code, kExitOk) << outcome.err;
+  for (const char* bug : {"raft.commit_previous_term", "raft.vote_before_persist", "raft.truncate_on_stale_append",
+                          "raft.vote_without_log_check", "raft.lease_ignores_drift", "raft.conf_change_before_noop"}) {
+    EXPECT_NE(outcome.out.find(bug), std::string::npos) << bug;
+  }
+  EXPECT_NE(outcome.out.find("caught by: "), std::string::npos);
+}
+
+TEST(Cli, ListSomethingUnknownExitsTwo) {
+  const Outcome outcome = run_cli({"list", "unicorns"});
+  EXPECT_EQ(outcome.code, kExitUsage);
+  EXPECT_NE(outcome.err.find("unicorns"), std::string::npos) << outcome.err;
+}
+
 // The real executable, as a shell sees it: main() must pass run()'s exit code through.
 TEST(CliBinary, ExitCodesReachTheShell) {
   const std::string binary = CONSIM_BINARY;
