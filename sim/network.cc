@@ -204,14 +204,14 @@ bool Network::stream_send(ConnId conn, HostId from, PayloadPtr payload, uint32_t
   const SimTime arrival = fifo_arrival(connection, from);
   const uint32_t slot = park(std::move(packet));
   sim_.schedule_at(arrival, [this, slot] {
-    const Packet packet = unpark(slot);
-    if (!is_open(packet.conn)) {
-      trace_drop(packet, "connection_closed");
+    const Packet arrived = unpark(slot);
+    if (!is_open(arrived.conn)) {
+      trace_drop(arrived, "connection_closed");
       return;
     }
     ++stats_.delivered.messages;
-    stats_.delivered.bytes += packet.bytes;
-    sink_.deliver(packet);
+    stats_.delivered.bytes += arrived.bytes;
+    sink_.deliver(arrived);
   });
   return true;
 }
