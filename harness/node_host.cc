@@ -30,9 +30,10 @@ sim::DiskRecord wrap(const protocols::StoredRecord& record) {
 
 sim::TraceEvent to_trace(const protocols::Event& event) {
   sim::TraceEvent out(event.kind());
-  for (const auto& [key, value] : event.fields()) {
+  for (const auto& field : event.fields()) {
+    const std::string_view key = field.first;
     std::visit(
-        [&out, &key](const auto& v) {
+        [&out, key](const auto& v) {
           using V = std::decay_t<decltype(v)>;
           if constexpr (std::is_same_v<V, std::string>) {
             out.add(key, std::string_view(v));
@@ -40,7 +41,7 @@ sim::TraceEvent to_trace(const protocols::Event& event) {
             out.add(key, v);
           }
         },
-        value);
+        field.second);
   }
   return out;
 }

@@ -21,9 +21,14 @@ RaftCluster::RaftCluster(const RaftClusterOptions& options) : options_(options) 
       violation_event_ = sim_->events_processed();
     }
   });
+  const uint32_t voters = options_.initial_voters.value_or(options_.nodes);
+  CONSIM_ASSERT(voters >= 1);
+  CONSIM_ASSERT(voters <= options_.nodes);
   protocols::raft::ClusterConfig bootstrap;
   for (uint32_t i = 1; i <= options_.nodes; ++i) {
-    bootstrap.voters.push_back(NodeId{i});
+    if (i <= voters) {
+      bootstrap.voters.push_back(NodeId{i});
+    }
     connected_.insert(NodeId{i});
   }
   protocols::raft::RaftConfig raft = options_.raft;
@@ -133,6 +138,35 @@ bool RaftCluster::propose(NodeId at, uint64_t value) {
   request.command = std::make_shared<NumberCommand>(value);
   return world_->inject(host_of(at),
                         [request](sim::Process& process) { static_cast<NodeHost&>(process).submit(request); });
+}
+
+bool RaftCluster::read(NodeId at, protocols::ReadMode mode) {
+  protocols::ClientRequest request;
+  request.id = protocols::RequestId{next_request_++};
+  request.kind = protocols::ClientRequest::Kind::kRead;
+  request.read_mode = mode;
+  return world_->inject(host_of(at),
+                        [request](sim::Process& process) { static_cast<NodeHost&>(process).submit(request); });
+}
+
+bool RaftCluster::with_raft(NodeId at, const std::function<void(RaftNode&)>& input) {
+  return world_->inject(host_of(at), [input](sim::Process& process) {
+    static_cast<NodeHost&>(process).with_node(
+        [&input](protocols::Node& node) { input(dynamic_cast<RaftNode&>(node)); });
+  });
+}
+
+bool RaftCluster::propose_conf_change(NodeId at, const protocols::raft::ConfChange& change) {
+  const protocols::RequestId id{next_request_++};
+  return with_raft(at, [id, change](RaftNode& node) { node.propose_conf_change(id, change); });
+}
+
+bool RaftCluster::campaign(NodeId at) {
+  return with_raft(at, [](RaftNode& node) { node.campaign(); });
+}
+
+bool RaftCluster::transfer_leadership(NodeId at, NodeId transferee) {
+  return with_raft(at, [transferee](RaftNode& node) { node.transfer_leadership(transferee); });
 }
 
 std::optional<LogIndex> RaftCluster::one(uint64_t value, uint32_t expected, Duration timeout) {

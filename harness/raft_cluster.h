@@ -30,6 +30,10 @@ struct RaftClusterOptions {
   sim::LinkParams link;
   sim::DiskParams disk;
   NodeHostOptions host;
+  // The bootstrap configuration: nodes 1..initial_voters are its voters (every node when unset).
+  // The other machines start outside the cluster, as spare servers that configuration changes
+  // can add (research/raft.md B02).
+  std::optional<uint32_t> initial_voters;
 };
 
 class RaftCluster {
@@ -65,6 +69,16 @@ class RaftCluster {
 
   // Offers `value` to `at` as a client request; false if the node is down.
   bool propose(protocols::NodeId at, uint64_t value);
+  // Offers a read in `mode` to `at`; false if the node is down. How it is served shows in the
+  // trace (raft.read_index).
+  bool read(protocols::NodeId at, protocols::ReadMode mode);
+
+  // Raft-specific inputs, handed to the node like client requests (through World::inject, so a
+  // paused machine takes them when it resumes); false if the node is down. The node may refuse
+  // them: see RaftNode.
+  bool propose_conf_change(protocols::NodeId at, const protocols::raft::ConfChange& change);
+  bool campaign(protocols::NodeId at);
+  bool transfer_leadership(protocols::NodeId at, protocols::NodeId transferee);
   // MIT's one(): offers `value` to the connected leader (retrying others) until at least
   // `expected` nodes applied it at the same index; the index, or nullopt on timeout.
   std::optional<protocols::LogIndex> one(uint64_t value, uint32_t expected, Duration timeout);
@@ -87,6 +101,7 @@ class RaftCluster {
 
  private:
   void on_applied(protocols::NodeId node, protocols::LogIndex index, std::optional<uint64_t> value);
+  bool with_raft(protocols::NodeId at, const std::function<void(protocols::raft::RaftNode&)>& input);
 
   RaftClusterOptions options_;
   std::unique_ptr<sim::Simulator> sim_;

@@ -51,6 +51,7 @@ void RaftInvariants::dispatch(sim::HostId id, const sim::TraceRecord& record) {
       {"raft.install_snapshot", &RaftInvariants::on_install_snapshot},
       {"raft.persist", &RaftInvariants::on_persist},
       {"raft.config", &RaftInvariants::on_config},
+      {"raft.read_index", &RaftInvariants::on_read_index},
       {"host.crash", &RaftInvariants::on_crash},
       {"host.crash_point", &RaftInvariants::on_crash_point},
   };
@@ -520,6 +521,30 @@ void RaftInvariants::on_apply(sim::HostId id, const sim::TraceRecord& record) {
   if (check_against_committed(id, *last, "applied")) {
     state.applied = last->index;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reads
+
+// Thesis §6.4.1: a lease lets a leader answer at its commit index without a quorum round only
+// because no other leader can have committed anything meanwhile. G's end is what has been
+// committed by the time the read is recorded (an under-estimate while commits wait for their
+// Ready's end), so a lease read below it missed a committed write: not linearizable.
+void RaftInvariants::on_read_index(sim::HostId id, const sim::TraceRecord& record) {
+  const bool* lease = record.bool_field("lease");
+  const std::optional<uint64_t> index = uint_field(record, "index");
+  if (lease == nullptr || !index.has_value()) {
+    ++malformed_;
+    return;
+  }
+  if (!*lease || *index >= committed_max_) {
+    return;
+  }
+  fail("stale_read",
+       id.name() + " served a lease read at index " + std::to_string(*index) + " (term " +
+           std::to_string(node(id).term) + ") after index " + std::to_string(committed_max_) + " (term " +
+           std::to_string(committed_term(committed_max_)) + ") was committed",
+       {id});
 }
 
 }  // namespace consim::checkers

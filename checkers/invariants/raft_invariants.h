@@ -16,6 +16,12 @@
 //                         of G it holds; a restart recovers exactly the log the trace made durable.
 //   term_monotonic        a node's term never decreases, across restarts too.
 //   one_vote_per_term     a node votes for at most one candidate per term, across restarts too.
+//   stale_read            a read served from a leader's lease (raft.read_index with lease=true, emitted
+//                         when the read is received) is at an index no lower than G's end at that record:
+//                         a deposed leader whose lease outlived its leadership (clock drift, B11) reads
+//                         below what a later leader has committed. ReadIndex reads (lease=false) are not
+//                         judged here: their index was fixed when the read arrived, and G may grow
+//                         legitimately during the quorum round that confirms them.
 //
 // What the checker relies on (protocols/common/node.h, harness/node_host.cc): a node's events
 // reach the trace, stamped with the node, only after the writes of the same Ready are synced, so
@@ -35,6 +41,7 @@
 //   raft.compact index term hash      raft.install_snapshot index term hash
 //   raft.persist term vote last_index last_hash
 //   raft.config  voters("voters=n1,n2 outgoing=n3 learners=n4")
+//   raft.read_index lease index
 //   host.crash (unless ignored=true), host.crash_point step
 // A record missing a field it needs is skipped and counted in malformed_records().
 #pragma once
@@ -120,6 +127,7 @@ class RaftInvariants {
   void on_install_snapshot(sim::HostId id, const sim::TraceRecord& record);
   void on_persist(sim::HostId id, const sim::TraceRecord& record);
   void on_config(sim::HostId id, const sim::TraceRecord& record);
+  void on_read_index(sim::HostId id, const sim::TraceRecord& record);
   void on_crash(sim::HostId id, const sim::TraceRecord& record);
   void on_crash_point(sim::HostId id, const sim::TraceRecord& record);
   static std::optional<LogPoint> read_point(const sim::TraceRecord& record, std::string_view index_key,

@@ -21,8 +21,8 @@ const std::vector<BugInfo>& bug_catalogue() {
        "committed_is_durable / state_machine_safety", &BugSwitches::truncate_on_stale_append},
       {"raft.vote_without_log_check", "Votes are granted without the up-to-date log check (§5.4.1).",
        "leader_completeness", &BugSwitches::vote_without_log_check},
-      {"raft.lease_ignores_drift", "Lease reads do not shorten the lease by the clock drift bound.", "linearizability",
-       &BugSwitches::lease_ignores_drift},
+      {"raft.lease_ignores_drift", "Lease reads do not shorten the lease by the clock drift bound.",
+       "stale_read / linearizability", &BugSwitches::lease_ignores_drift},
       {"raft.conf_change_before_noop",
        "A new leader appends a configuration entry before committing an entry of its term (single-server "
        "membership bug, 2015).",

@@ -55,6 +55,15 @@ void RaftNode::tick_heartbeat() {
 }
 
 void RaftNode::start_election(bool pre_vote, bool transfer) {
+  if (has_unapplied_conf_changes()) {
+    // Configurations take effect when applied, and a quorum of the configuration in effect is
+    // only known to overlap with the next one's. A node that knows of a committed change it has
+    // not applied may be two changes behind (e.g. restarted before re-applying its log): its
+    // quorum need not overlap the newest configuration's, and two leaders of one term could be
+    // elected. Wait until the change is applied (etcd checks the same before campaigning).
+    emit(Event("raft.campaign_deferred").add("term", term_).add("reason", "unapplied_conf_change"));
+    return;
+  }
   Term campaign_term;
   if (pre_vote) {
     become_pre_candidate();
@@ -128,17 +137,25 @@ bool RaftNode::step_term(const RaftMessage& message) {
     return true;
   }
   if (message.term < term_) {
-    if ((config_.check_quorum || config_.pre_vote) &&
-        (message.type == MessageType::kHeartbeat || message.type == MessageType::kAppend)) {
+    if (message.type == MessageType::kHeartbeat || message.type == MessageType::kAppend) {
       // A stale leader (or a node stuck in a higher term's pre-campaign) learns of our term;
       // without this a partitioned node's higher term could never be overcome (etcd #5451).
+      // etcd answers only under CheckQuorum or PreVote, counting on the higher-term node to
+      // campaign otherwise; but a member that has not yet applied the configuration adding it
+      // never campaigns, and the stale leader, needing its acks, could never commit again.
+      // Raft Figure 2 answers every AppendEntries with the current term.
       RaftMessage answer;
       answer.type = MessageType::kAppendResponse;
       answer.to = message.from;
       send(std::move(answer));
-    } else if (message.type == MessageType::kPreVote) {
+    } else if (message.type == MessageType::kPreVote || message.type == MessageType::kVote) {
+      // Raft Figure 2: every answer carries the current term, so a candidate behind in terms
+      // catches up. etcd drops stale RequestVotes; then a candidate can stay forever behind a
+      // voter whose term others keep raising (e.g. a removed server that campaigns in a stale
+      // configuration excluding the candidate), and no leader is elected.
       RaftMessage answer;
-      answer.type = MessageType::kPreVoteResponse;
+      answer.type =
+          message.type == MessageType::kPreVote ? MessageType::kPreVoteResponse : MessageType::kVoteResponse;
       answer.to = message.from;
       answer.reject = true;
       send(std::move(answer));
@@ -172,6 +189,17 @@ void RaftNode::handle_vote_request(const RaftMessage& message) {
   } else {
     answer.reject = true;
     answer.term = term_;
+    // A commit hint. Configurations take effect when applied, so a voter of a new configuration
+    // that never learned it committed (the leader that committed it stepped down or crashed
+    // first) campaigns in the old one, whose quorum may need the votes of removed servers; those
+    // hold longer logs and refuse, and no leader is ever elected again. Our entry at
+    // min(our commit, its last index) is committed: if its log holds the same entry there, its
+    // log up to there is committed too (Log Matching), and it may commit it and move on.
+    const LogIndex hint = std::min(log_.committed(), message.index);
+    if (const std::optional<Term> hint_term = log_.term(hint); hint_term.has_value() && hint.value > 0) {
+      answer.commit = hint;
+      answer.log_term = *hint_term;
+    }
   }
   emit(Event("raft.vote_answer")
            .add("to", message.from)
@@ -182,6 +210,12 @@ void RaftNode::handle_vote_request(const RaftMessage& message) {
 }
 
 void RaftNode::handle_vote_response(const RaftMessage& message) {
+  // A rejecting voter's commit hint (see handle_vote_request): safe to adopt only where our log
+  // holds the very entry the voter knows committed.
+  if (message.reject && message.commit > log_.committed() && log_.match_term(message.commit, message.log_term)) {
+    emit(Event("raft.commit_hint").add("from", message.from).add("index", message.commit));
+    commit_to(message.commit);
+  }
   const bool expected = (role_ == Role::kPreCandidate && message.type == MessageType::kPreVoteResponse) ||
                         (role_ == Role::kCandidate && message.type == MessageType::kVoteResponse);
   if (!expected) {

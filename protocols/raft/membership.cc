@@ -58,6 +58,18 @@ LogIndex RaftNode::config_applied() const {
   return handed_out_.empty() ? log_.applied() : handed_out_.front().index.prev();
 }
 
+// Whether a committed configuration change has not taken effect yet (etcd's
+// hasUnappliedConfChanges): after a restart until the first Ready is advanced, or while the
+// Ready handing it out is executed.
+bool RaftNode::has_unapplied_conf_changes() const {
+  for (LogIndex i = std::max(config_applied().next(), log_.first_index()); i <= log_.committed(); i = i.next()) {
+    if (log_.at(i).type == EntryType::kConfChange) {
+      return true;
+    }
+  }
+  return false;
+}
+
 void RaftNode::apply_conf_changes(const std::vector<Entry>& entries) {
   for (const Entry& entry : entries) {
     const ConfChange* change = entry.conf_change();

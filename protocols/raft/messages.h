@@ -42,9 +42,9 @@ struct RaftMessage final : Message {
   // Append: the previous entry (index, log_term). Vote: the candidate's last entry.
   // AppendResponse: the last index accepted, or on reject the probed index.
   LogIndex index;
-  Term log_term;
+  Term log_term;  // ... and (Pre)VoteResponse on reject: the term at `commit` (a commit hint)
   std::vector<Entry> entries;
-  LogIndex commit;
+  LogIndex commit;  // Append/Heartbeat: the leader's commit; (Pre)VoteResponse on reject: see election.cc
   bool reject = false;
   LogIndex reject_hint;                   // AppendResponse on reject: where the follower's log may match
   Term hint_term;                         // ... and the term there (fast backtracking)

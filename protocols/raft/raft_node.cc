@@ -380,6 +380,14 @@ Ready RaftNode::ready() {
     const NodeId vote = vote_unpersisted_ ? (term_ == disk_term_ ? disk_vote_ : NodeId{}) : vote_;
     const HardState state{term_, vote, log_.committed()};
     durable_change = durable_change || term_ != disk_term_ || vote != disk_vote_;
+    // The configuration in effect after a restart is rebuilt from the log up to the recovered
+    // commit index. A commit index covering a configuration change must not be lost, or the node
+    // would come back with an older configuration than one it already acted in (it may then be
+    // two changes behind, with a quorum that does not overlap the newest one's).
+    for (LogIndex i = std::max(disk_commit_.next(), log_.first_index()); !durable_change && i <= log_.committed();
+         i = i.next()) {
+      durable_change = log_.at(i).type == EntryType::kConfChange;
+    }
     ready.writes.push_back(
         StorageWrite{Kind::kReplace, kHardStateFile, {store(std::make_shared<HardStateRecord>(state))}, 0});
     disk_term_ = term_;
@@ -388,7 +396,8 @@ Ready RaftNode::ready() {
   }
   vote_unpersisted_ = false;
   // Entries, term, vote and snapshots must be durable before anything that depends on them
-  // leaves; a commit index alone need not be (it is re-learned after a crash), as in etcd.
+  // leaves; a commit index alone need not be (it is re-learned after a crash), as in etcd,
+  // unless it covers a configuration change (above).
   ready.must_sync = durable_change;
   if (!ready.writes.empty()) {
     emit(Event("raft.persist")

@@ -96,6 +96,7 @@ class RaftNode final : public Node {
   void reject_id(RequestId id, Rejection::Reason reason);
   void set_term_and_vote(Term term, NodeId vote, bool persist_vote);
   LogIndex config_applied() const;
+  bool has_unapplied_conf_changes() const;
 
   // election.cc
   void tick_election();

@@ -501,7 +501,7 @@ TEST(RaftInvariants, CommitBeforeItsAppendInTheSameReadyIsFine) {
   Script s(1);
   s.elect(1, 1, {});
   s.commit_raw(1, 1, 1, s.next_hash(1, 1), true);
-  s.add(1, "raft.read_index", {{"request", int64_t{1}}, {"index", int64_t{1}}});
+  s.add(1, "raft.read_index", {{"request", int64_t{1}}, {"index", int64_t{1}}, {"lease", false}});
   s.append(1, 1);
   s.persist(1, 1, 1);
   s.apply(1, 1, 1);
@@ -613,6 +613,68 @@ TEST(RaftInvariants, RevotingForTheSameCandidateIsFine) {
   s.state(2, "follower", 3);
   s.vote(2, 3, 3);  // a new term, a new vote
   expect_pass(s);
+}
+
+// ---------------------------------------------------------------------------------------------
+// stale_read
+
+// The leader `node` answers a read at `index`, from its lease or after a ReadIndex round.
+size_t read_index(Script& s, int node, int64_t index, bool lease) {
+  return s.add(node, "raft.read_index",
+               {{"request", int64_t{1}}, {"index", index}, {"origin", name(node)}, {"lease", lease}});
+}
+
+// n1 leads term 1 and commits index 1 on all three nodes; n2 then wins term 2 with n3 and commits
+// index 2 without n1 (n1, partitioned, still believes it leads).
+Script deposed_leader() {
+  Script s(3);
+  s.elect(1, 1, {2});
+  s.replicate({1, 2, 3}, 1);
+  s.commit(1, 1, true);
+  s.persist(1, 1);
+  s.elect(2, 2, {3});
+  s.replicate({2, 3}, 2);
+  s.commit(2, 2, true);
+  s.persist(2, 2);
+  return s;
+}
+
+TEST(RaftInvariants, LeaseReadBelowTheCommittedLogViolatesStaleRead) {  // B11
+  Script s = deposed_leader();
+  const size_t read = read_index(s, 1, 1, true);
+  expect_violation(s, "stale_read", {1}, read);
+}
+
+TEST(RaftInvariants, LeaseReadsAtTheCommitIndexAreFine) {
+  Script s(3);
+  s.elect(1, 1, {2});
+  s.replicate({1, 2, 3}, 1);
+  read_index(s, 1, 0, true);  // before anything commits
+  s.commit(1, 1, true);
+  s.persist(1, 1);
+  read_index(s, 1, 1, true);
+  s.elect(2, 2, {3});
+  s.replicate({2, 3}, 2);
+  s.commit(2, 2, true);
+  s.persist(2, 2);
+  read_index(s, 2, 2, true);  // the new leader, inside its own lease
+  expect_pass(s);
+}
+
+// A ReadIndex read's index was the commit index when the read arrived; G may grow during the
+// quorum round that confirms it, so the index alone says nothing about staleness.
+TEST(RaftInvariants, ReadIndexReadsAreNotJudgedAgainstTheCommittedLog) {
+  Script s = deposed_leader();
+  read_index(s, 1, 1, false);
+  expect_pass(s);
+}
+
+TEST(RaftInvariants, ReadIndexRecordWithoutAnIndexIsMalformed) {
+  Script s(3);
+  s.add(1, "raft.read_index", {{"request", int64_t{1}}, {"lease", true}});
+  const RaftInvariants checker = check(s);
+  EXPECT_TRUE(checker.ok());
+  EXPECT_EQ(checker.malformed_records(), 1u);
 }
 
 // ---------------------------------------------------------------------------------------------
