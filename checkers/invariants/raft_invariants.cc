@@ -38,6 +38,11 @@ void RaftInvariants::finish() {
 }
 
 void RaftInvariants::dispatch(sim::HostId id, const sim::TraceRecord& record) {
+  // Most records are the network's and the disks'; only raft.* and host.* matter here.
+  const std::string_view kind = record.kind;
+  if (!kind.starts_with("raft.") && !kind.starts_with("host.")) {
+    return;
+  }
   using Handler = void (RaftInvariants::*)(sim::HostId, const sim::TraceRecord&);
   static const std::map<std::string_view, Handler, std::less<>> kHandlers = {
       {"raft.start", &RaftInvariants::on_start},
