@@ -8,6 +8,7 @@
 #include <memory>
 #include <ostream>
 
+#include "cli/check_command.h"
 #include "cli/version.h"
 #include "harness/demo/ping_pong.h"
 #include "protocols/raft/config.h"
@@ -63,13 +64,41 @@ int run_list(const std::string& what, std::ostream& out) {
   return kExitOk;
 }
 
+CLI::App* add_check_command(CLI::App& app, CheckCommandOptions& options) {
+  CLI::App* command = app.add_subcommand(
+      "check",
+      "Check a client history for linearizability (exit 0 linearizable, 1 not linearizable, 3 unknown, 2 bad input)");
+  command->add_option("history", options.history_path, "History file: consim JSONL, Jepsen EDN or Jepsen log")
+      ->required();
+  command
+      ->add_option("--model", options.model, "Model: auto (kv if the history uses get/put/delete/append), register, kv")
+      ->check(CLI::IsMember({"auto", "register", "kv"}))
+      ->capture_default_str();
+  command->add_option("--format", options.format, "History format")
+      ->check(CLI::IsMember({"auto", "jsonl", "jepsen-edn", "jepsen-log"}))
+      ->capture_default_str();
+  command->add_option(
+      "--initial", options.initial_json,
+      "Initial value of the register (or of every key) as JSON; default null, \"\" for EDN kv histories");
+  command->add_option("--time-limit", options.time_limit_s, "Time budget in seconds, 0 for none (exhausted: unknown)")
+      ->check(CLI::Range(0.0, 1e9))
+      ->capture_default_str();
+  command->add_option("--memory-limit", options.memory_limit_mb, "Memory budget in MiB (exhausted: unknown)")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 30))
+      ->capture_default_str();
+  command->add_flag("--json", options.json, "Print the result as JSON");
+  return command;
+}
+
 }  // namespace
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   CLI::App app(kDescription, "consim");
   app.set_version_flag("--version", std::string("consim ") + CONSIM_VERSION);
   app.require_subcommand(1);
-  app.footer("Exit codes: 0 success, 1 a check failed, 2 bad input or usage.");
+  app.footer(
+      "Exit codes: 0 success, 1 a check failed, 2 bad input or usage, 3 unknown (a checker ran out of time or "
+      "memory).");
 
   DemoOptions demo;
   CLI::App* demo_command =
@@ -86,6 +115,9 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   std::string list_what;
   CLI::App* list_command = app.add_subcommand("list", "List what consim knows: bugs (the protocols' bug switches)");
   list_command->add_option("what", list_what, "What to list")->required()->check(CLI::IsMember({"bugs"}));
+
+  CheckCommandOptions check;
+  CLI::App* check_command = add_check_command(app, check);
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
@@ -110,6 +142,9 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
 
   if (demo_command->parsed()) {
     return run_demo(demo, out, err);
+  }
+  if (check_command->parsed()) {
+    return run_check(check, out, err);
   }
   if (list_command->parsed()) {
     return run_list(list_what, out);

@@ -154,8 +154,7 @@ bool RaftNode::step_term(const RaftMessage& message) {
       // voter whose term others keep raising (e.g. a removed server that campaigns in a stale
       // configuration excluding the candidate), and no leader is elected.
       RaftMessage answer;
-      answer.type =
-          message.type == MessageType::kPreVote ? MessageType::kPreVoteResponse : MessageType::kVoteResponse;
+      answer.type = message.type == MessageType::kPreVote ? MessageType::kPreVoteResponse : MessageType::kVoteResponse;
       answer.to = message.from;
       answer.reject = true;
       send(std::move(answer));

@@ -128,8 +128,7 @@ void RaftNode::update_progress_set() {
 }
 
 void RaftNode::maybe_leave_joint() {
-  if (!cluster_.joint() || !config_.auto_leave_joint || pending_conf_index_ > config_applied() ||
-      transferee_.valid()) {
+  if (!cluster_.joint() || !config_.auto_leave_joint || pending_conf_index_ > config_applied() || transferee_.valid()) {
     return;
   }
   ConfChange leave;

@@ -219,6 +219,14 @@ void RaftNode::handle_append_response(const RaftMessage& message) {
   }
   Progress& progress = it->second;
   progress.recent_active = true;
+  if (!message.reject && message.index > log_.last_index()) {
+    // No follower can hold more of this term's log than we do, nor have committed more than
+    // we hold (Leader Completeness). Only a safety violation elsewhere can produce such an ack:
+    // record it and ignore it, rather than let it push `next` past our log (where the next
+    // append would find neither an entry nor a snapshot to send).
+    emit(Event("raft.ignored").add("from", message.from).add("reason", "ack beyond the last index"));
+    return;
+  }
   if (message.reject) {
     // Fast backtracking (etcd): the follower's hint (index, term) says its log may match up to
     // `index` and holds `term` there; our last index with a term no later than that one is the

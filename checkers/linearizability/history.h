@@ -1,0 +1,48 @@
+// A client history as the linearizability checker sees it: one record per operation, its
+// invocation and completion joined (Jepsen's and Porcupine's Operation).
+//
+// Times are closed intervals, as in Porcupine: an operation completing at t and one invoked at
+// t are concurrent. Formats without times (Jepsen logs, EDN without :time) use the event's
+// position in the file as its time, which keeps the real-time order the file records.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "checkers/linearizability/value.h"
+
+namespace consim::checkers::lin {
+
+// How an operation ended. `fail` definitely did not happen (unless the model calls the failure
+// an observation); `info` and `pending` (no completion at all) may or may not have happened.
+enum class Status : uint8_t { ok, fail, info, pending };
+
+const char* status_name(Status status);
+
+constexpr int64_t kNeverNs = std::numeric_limits<int64_t>::max();
+
+struct Operation {
+  int64_t process = 0;
+  std::string f;    // read, write, cas, delete, append (get/put are accepted as read/write)
+  std::string key;  // empty when the history has no keys
+  Value input;      // the invocation's value: written value, [expected, new] for cas
+  Value output;     // the completion's value: what a read returned; null when there was none
+  Status status = Status::pending;
+  std::string error;  // optional, on fail and info (e.g. "CompareFailed", "Timeout")
+  int64_t invoke_ns = 0;
+  int64_t complete_ns = kNeverNs;  // kNeverNs for info and pending: open to the end of the history
+  size_t invoke_line = 0;          // 1-based line of the invocation in the source, for reports
+  size_t complete_line = 0;        // 0 when the operation never completed
+
+  // "process 3 cas [1 2] -> fail (line 17)"
+  std::string describe() const;
+};
+
+struct History {
+  std::string format;                 // jsonl, jepsen-edn or jepsen-log
+  std::vector<Operation> operations;  // in invocation order
+};
+
+}  // namespace consim::checkers::lin
