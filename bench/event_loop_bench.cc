@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench/counter_reporter.h"
 #include "sim/rng.h"
 #include "sim/simulator.h"
 
@@ -89,24 +90,6 @@ void BM_PriorityQueueBaseline(benchmark::State& state) {
 BENCHMARK(BM_ConsimEventLoop)->Arg(64)->Arg(1024)->Arg(16384);
 BENCHMARK(BM_PriorityQueueBaseline)->Arg(64)->Arg(1024)->Arg(16384);
 
-// Collects items/s per benchmark while printing as usual, so the ratios can follow the table.
-class RatioReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const Run& run : runs) {
-      auto it = run.counters.find("items_per_second");
-      if (it != run.counters.end()) {
-        rates_[run.benchmark_name()] = it->second.value;
-      }
-    }
-  }
-  const std::map<std::string, double>& rates() const { return rates_; }
-
- private:
-  std::map<std::string, double> rates_;
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -114,16 +97,17 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
     return 1;
   }
-  RatioReporter reporter;
+  consim::bench::CounterReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   std::printf("\nratio (baseline events/s / consim events/s; target <= 2.0):\n");
   for (const char* pending : {"64", "1024", "16384"}) {
     const std::string ours = std::string("BM_ConsimEventLoop/") + pending;
     const std::string base = std::string("BM_PriorityQueueBaseline/") + pending;
-    const auto& rates = reporter.rates();
-    if (rates.count(ours) != 0 && rates.count(base) != 0 && rates.at(ours) > 0) {
-      std::printf("  pending=%-6s consim %.2fM ev/s, baseline %.2fM ev/s, ratio %.2f\n", pending, rates.at(ours) / 1e6,
-                  rates.at(base) / 1e6, rates.at(base) / rates.at(ours));
+    const double consim_rate = reporter.get(ours + ":items_per_second");
+    const double baseline_rate = reporter.get(base + ":items_per_second");
+    if (consim_rate > 0 && baseline_rate > 0) {
+      std::printf("  pending=%-6s consim %.2fM ev/s, baseline %.2fM ev/s, ratio %.2f\n", pending, consim_rate / 1e6,
+                  baseline_rate / 1e6, baseline_rate / consim_rate);
     }
   }
   benchmark::Shutdown();

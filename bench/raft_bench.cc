@@ -11,6 +11,7 @@
 #include <map>
 #include <string>
 
+#include "bench/counter_reporter.h"
 #include "harness/raft_cluster.h"
 #include "sim/simulator.h"
 
@@ -78,25 +79,6 @@ void BM_BareEventLoop(benchmark::State& state) {
 BENCHMARK(BM_RaftCluster5)->Arg(10000)->Arg(1000)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_BareEventLoop);
 
-class RatioReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const Run& run : runs) {
-      for (const auto& [name, counter] : run.counters) {
-        values_[run.benchmark_name() + ":" + name] = counter.value;
-      }
-    }
-  }
-  double get(const std::string& key) const {
-    auto it = values_.find(key);
-    return it == values_.end() ? 0 : it->second;
-  }
-
- private:
-  std::map<std::string, double> values_;
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -104,7 +86,7 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
     return 1;
   }
-  RatioReporter reporter;
+  consim::bench::CounterReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   const double loop = reporter.get("BM_BareEventLoop:items_per_second");
   std::printf("\n5-node Raft under load (target: sim_x_real >= 1000):\n");
