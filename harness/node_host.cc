@@ -4,7 +4,6 @@
 #include <variant>
 
 #include "base/assert.h"
-#include "harness/payloads.h"
 
 namespace consim::harness {
 namespace {
@@ -16,34 +15,16 @@ protocols::Recovered unwrap(const sim::DiskImage& image) {
   for (const auto& [file, records] : image) {
     std::vector<protocols::StoredRecord>& out = recovered[file];
     for (const sim::DiskRecord& record : records) {
-      const auto* payload = dynamic_cast<const RecordPayload*>(record.payload.get());
-      CONSIM_ASSERT(payload != nullptr);
-      out.push_back(protocols::StoredRecord{payload->record(), record.bytes, record.torn});
+      CONSIM_ASSERT(record.payload != nullptr && record.payload->family() == Payload::Family::protocol_record);
+      out.push_back(protocols::StoredRecord{std::static_pointer_cast<const protocols::Record>(record.payload),
+                                            record.bytes, record.torn});
     }
   }
   return recovered;
 }
 
 sim::DiskRecord wrap(const protocols::StoredRecord& record) {
-  return sim::DiskRecord{std::make_shared<RecordPayload>(record.record), record.bytes, false};
-}
-
-sim::TraceEvent to_trace(const protocols::Event& event) {
-  sim::TraceEvent out(event.kind());
-  for (const auto& field : event.fields()) {
-    const std::string_view key = field.first;
-    std::visit(
-        [&out, key](const auto& v) {
-          using V = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<V, std::string>) {
-            out.add(key, std::string_view(v));
-          } else {
-            out.add(key, v);
-          }
-        },
-        field.second);
-  }
-  return out;
+  return sim::DiskRecord{record.record, record.bytes, false};
 }
 
 }  // namespace
@@ -100,12 +81,11 @@ void NodeHost::on_timer(sim::TimerId, uint64_t tag) {
 }
 
 void NodeHost::on_message(const sim::Packet& packet) {
-  const auto* payload = dynamic_cast<const MessagePayload*>(packet.payload.get());
-  if (payload == nullptr) {
+  if (packet.payload->family() != Payload::Family::protocol_message) {
     context_.trace(sim::TraceEvent("host.ignored").add("from", packet.from).add("msg", packet.payload->kind()));
     return;
   }
-  node_->step(node_of(packet.from), payload->message());
+  node_->step(node_of(packet.from), std::static_pointer_cast<const protocols::Message>(packet.payload));
   pump();
 }
 
@@ -184,13 +164,14 @@ void NodeHost::start_ready() {
 
 void NodeHost::finish_ready() {
   CONSIM_ASSERT(executing_.has_value());
-  const protocols::Ready& ready = *executing_;
+  protocols::Ready& ready = *executing_;
   if (!ready.events.empty()) {
     if (crashed_before("events")) {
       return;
     }
-    for (const protocols::Event& event : ready.events) {
-      context_.trace(to_trace(event));
+    for (protocols::Event& event : ready.events) {
+      const Name kind = event.kind();
+      context_.trace(sim::TraceEvent(kind, std::move(event).take_fields()));
     }
   }
   if (!ready.messages.empty()) {
@@ -227,6 +208,7 @@ void NodeHost::finish_ready() {
   if (crashed_before("advance")) {
     return;
   }
+  node_->recycle(std::move(*executing_));
   executing_.reset();
   node_->advance();
   maybe_compact();
@@ -263,7 +245,7 @@ void NodeHost::write(const protocols::StorageWrite& storage_write) {
 
 void NodeHost::send(const protocols::Outgoing& outgoing) {
   const sim::HostId to = host_of(outgoing.to);
-  auto payload = std::make_shared<MessagePayload>(outgoing.message);
+  sim::PayloadPtr payload = outgoing.message;
   if (outgoing.channel == protocols::Channel::kDatagram) {
     context_.send(to, std::move(payload), outgoing.bytes);
     return;

@@ -14,13 +14,15 @@ RaftCluster::RaftCluster(const RaftClusterOptions& options) : options_(options) 
   CONSIM_ASSERT(options_.nodes >= 1);
   CONSIM_ASSERT(options_.nodes <= 64);  // the apply checker keeps a bit per node
   sim_ = std::make_unique<sim::Simulator>(options_.seed);
-  sim_->trace().subscribe([this](const sim::TraceRecord& record) {
-    const bool was_ok = invariants_.ok();
-    invariants_.observe(record);
-    if (was_ok && !invariants_.ok()) {
-      violation_event_ = sim_->events_processed();
-    }
-  });
+  sim_->trace().subscribe(
+      [this](const sim::TraceRecord& record) {
+        const bool was_ok = invariants_.ok();
+        invariants_.observe(record);
+        if (was_ok && !invariants_.ok()) {
+          violation_event_ = sim_->events_processed();
+        }
+      },
+      {"raft.", "host."});
   const uint32_t voters = options_.initial_voters.value_or(options_.nodes);
   CONSIM_ASSERT(voters >= 1);
   CONSIM_ASSERT(voters <= options_.nodes);

@@ -105,7 +105,7 @@ SyncId Disk::sync(SyncCallback done) {
   // Syncs complete in the order they were requested, as on one file descriptor.
   const SimTime done_at = std::max(sim_.now() + latency, last_sync_done_);
   last_sync_done_ = done_at;
-  sim_.emit(TraceEvent("disk.sync")
+  sim_.emit(sim_.event("disk.sync")
                 .node(host_)
                 .add("sync", id.value)
                 .add("writes", static_cast<uint64_t>(pending_.size()))
@@ -130,7 +130,7 @@ void Disk::complete_sync(SyncId id, uint64_t upto_seq, uint64_t generation, cons
     pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(made_durable));
   }
   ++stats_.syncs_completed;
-  sim_.emit(TraceEvent("disk.synced")
+  sim_.emit(sim_.event("disk.synced")
                 .node(host_)
                 .add("sync", id.value)
                 .add("durable_writes", static_cast<uint64_t>(made_durable))

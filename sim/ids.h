@@ -14,6 +14,9 @@ struct HostId {
 
   auto operator<=>(const HostId&) const = default;
   std::string name() const {
+    if (index < 9) {  // the common case, on nearly every trace record: no formatting
+      return std::string{'n', static_cast<char>('1' + index)};
+    }
     std::string text = std::to_string(index + 1);
     text.insert(text.begin(), 'n');
     return text;

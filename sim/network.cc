@@ -59,13 +59,28 @@ Duration Network::sample_latency(HostId from, HostId to) {
   return params.latency_min + Duration{static_cast<int64_t>(capped)};
 }
 
+TrafficCount& Network::count_for(std::string_view kind) {
+  // Kinds are nearly always string literals, so the text's address is a cheap first key; the
+  // map by text stays the truth (a miss only costs the lookup).
+  KindSlot& slot = kind_slots_[(reinterpret_cast<uintptr_t>(kind.data()) >> 3) % kind_slots_.size()];
+  if (slot.data == kind.data() && slot.size == kind.size()) {
+    return *slot.count;
+  }
+  auto it = stats_.sent_by_kind.find(kind);
+  if (it == stats_.sent_by_kind.end()) {
+    it = stats_.sent_by_kind.emplace(std::string(kind), TrafficCount{}).first;
+  }
+  slot = KindSlot{kind.data(), kind.size(), &it->second};
+  return it->second;
+}
+
 void Network::trace_send(const Packet& packet) {
   ++stats_.sent.messages;
   stats_.sent.bytes += packet.bytes;
-  TrafficCount& by_kind = stats_.sent_by_kind[std::string(packet.payload->kind())];
+  TrafficCount& by_kind = count_for(packet.payload->kind());
   ++by_kind.messages;
   by_kind.bytes += packet.bytes;
-  TraceEvent event("net.send");
+  TraceEvent event = sim_.event("net.send");
   event.node(packet.from).add("to", packet.to).add("id", packet.id).add("msg", packet.payload->kind());
   event.add("channel", channel_name(packet.channel)).add("bytes", packet.bytes);
   if (packet.channel == Channel::kStream) {
@@ -76,7 +91,7 @@ void Network::trace_send(const Packet& packet) {
 
 void Network::trace_drop(const Packet& packet, std::string_view reason) {
   ++stats_.dropped;
-  TraceEvent event("net.drop");
+  TraceEvent event = sim_.event("net.drop");
   event.node(packet.from).add("to", packet.to).add("id", packet.id).add("msg", packet.payload->kind());
   event.add("reason", reason);
   sim_.emit(std::move(event));
@@ -125,7 +140,7 @@ void Network::send(HostId from, HostId to, PayloadPtr payload, uint32_t bytes) {
   if (duplicate) {
     const Duration second_latency = sample_latency(from, to);
     ++stats_.duplicated;
-    sim_.emit(TraceEvent("net.duplicate").node(from).add("to", to).add("id", packet.id));
+    sim_.emit(sim_.event("net.duplicate").node(from).add("to", to).add("id", packet.id));
     const uint32_t copy = park(packet);
     sim_.schedule_after(second_latency, [this, copy] { deliver_datagram(unpark(copy)); });
   }

@@ -15,6 +15,7 @@
 // shifts the latencies of another.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -83,7 +84,7 @@ struct NetworkStats {
   uint64_t duplicated = 0;
   uint64_t streams_opened = 0;
   uint64_t streams_closed = 0;
-  std::map<std::string, TrafficCount> sent_by_kind;  // ordered: reports iterate it
+  std::map<std::string, TrafficCount, std::less<>> sent_by_kind;  // ordered: reports iterate it
 };
 
 class Network {
@@ -145,6 +146,7 @@ class Network {
   size_t index(HostId from, HostId to) const { return static_cast<size_t>(from.index) * hosts_ + to.index; }
   Duration sample_latency(HostId from, HostId to);
   void trace_send(const Packet& packet);
+  TrafficCount& count_for(std::string_view kind);
   void trace_drop(const Packet& packet, std::string_view reason);
   void deliver_datagram(const Packet& packet);
   // Schedules `action` on the FIFO of `conn` in the direction leaving `from`.
@@ -171,6 +173,12 @@ class Network {
   NetworkStats stats_;
   std::vector<Packet> in_flight_;
   std::vector<uint32_t> free_slots_;
+  struct KindSlot {
+    const char* data = nullptr;
+    size_t size = 0;
+    TrafficCount* count = nullptr;  // into stats_.sent_by_kind, whose nodes never move
+  };
+  std::array<KindSlot, 16> kind_slots_{};
 };
 
 }  // namespace consim::sim

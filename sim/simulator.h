@@ -49,6 +49,11 @@ class Simulator : private AssertContext {
 
   Trace& trace() { return trace_; }
   void emit(TraceEvent event) { trace_.emit(now_, std::move(event)); }
+  // An event for the busiest records (network, disk, timers): built with fields only when
+  // someone reads them, otherwise only hashed into the digest.
+  TraceEvent event(Name kind) const {
+    return TraceEvent(kind, trace_.wants(kind) ? TraceEvent::Keep::fields : TraceEvent::Keep::hash_only);
+  }
 
  private:
   std::string describe() const override;

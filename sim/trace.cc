@@ -5,24 +5,12 @@
 #include <cstring>
 #include <ostream>
 
+#include "base/assert.h"
+
 namespace consim::sim {
-namespace {
-
-template <typename T>
-const T* find_field(const TraceRecord& record, std::string_view key) {
-  for (const auto& [name, value] : record.fields) {
-    if (name == key) {
-      return std::get_if<T>(&value);
-    }
-  }
-  return nullptr;
-}
-
-}  // namespace
-
-const int64_t* TraceRecord::int_field(std::string_view key) const { return find_field<int64_t>(*this, key); }
-const std::string* TraceRecord::string_field(std::string_view key) const { return find_field<std::string>(*this, key); }
-const bool* TraceRecord::bool_field(std::string_view key) const { return find_field<bool>(*this, key); }
+const int64_t* TraceRecord::int_field(const Name& key) const { return find_field<int64_t>(fields, key); }
+const std::string* TraceRecord::string_field(const Name& key) const { return find_field<std::string>(fields, key); }
+const bool* TraceRecord::bool_field(const Name& key) const { return find_field<bool>(fields, key); }
 
 void append_json_string(std::string_view text, std::string& out) {
   out.push_back('"');
@@ -81,87 +69,74 @@ void append_canonical_json(const TraceRecord& record, std::string& out) {
 }
 
 namespace detail {
+
 namespace {
-constexpr size_t kPoolLimit = 64;
-thread_local std::vector<TraceFields> field_pool;
+// The bytes read as a little-endian word, whatever the machine.
+uint64_t load(const char* data, size_t count) {
+  uint64_t word = 0;
+  std::memcpy(&word, data, count);
+  if constexpr (std::endian::native == std::endian::big) {
+    word = __builtin_bswap64(word);
+  }
+  return word;
+}
 }  // namespace
 
-TraceFields acquire_fields() {
-  if (field_pool.empty()) {
-    TraceFields fields;
-    fields.reserve(8);
-    return fields;
+void Hasher::add(std::string_view bytes) {
+  add(static_cast<uint64_t>(bytes.size()));
+  size_t i = 0;
+  for (; i + 8 <= bytes.size(); i += 8) {
+    add(load(bytes.data() + i, 8));
   }
-  TraceFields fields = std::move(field_pool.back());
-  field_pool.pop_back();
-  return fields;
+  if (i < bytes.size()) {
+    add(load(bytes.data() + i, bytes.size() - i));
+  }
 }
 
-void release_fields(TraceFields&& fields) {
-  if (field_pool.size() < kPoolLimit) {
-    fields.clear();
-    field_pool.push_back(std::move(fields));
+void fold_field(Hasher& hasher, const Name& key, const FieldValue& value) {
+  if (const auto* integer = std::get_if<int64_t>(&value)) {
+    fold_field(hasher, key, *integer);
+  } else if (const auto* text = std::get_if<std::string>(&value)) {
+    fold_field(hasher, key, std::string_view(*text));
+  } else {
+    fold_field(hasher, key, std::get<bool>(value));
   }
 }
+
 }  // namespace detail
 
 namespace {
 
-// A streaming 64-bit hash over integers: xor in, multiply, xor-shift (the murmur3 finalizer's
-// shape). Not cryptographic; it only has to make accidental collisions between runs unlikely.
-class Hasher {
- public:
-  explicit Hasher(uint64_t state) : state_(state) {}
-  void add(uint64_t value) {
-    state_ ^= value;
-    state_ *= 0xff51afd7ed558ccdULL;
-    state_ ^= state_ >> 32;
+uint64_t fields_hash(const Fields& fields) {
+  detail::Hasher hasher(detail::kEmptyFieldsHash);
+  for (const auto& [key, value] : fields) {
+    detail::fold_field(hasher, key, value);
   }
-  void add(std::string_view bytes) {
-    add(static_cast<uint64_t>(bytes.size()));
-    size_t i = 0;
-    for (; i + 8 <= bytes.size(); i += 8) {
-      add(load(bytes.data() + i, 8));
-    }
-    if (i < bytes.size()) {
-      add(load(bytes.data() + i, bytes.size() - i));
-    }
-  }
-  uint64_t value() const { return state_; }
+  return hasher.value();
+}
 
- private:
-  // The bytes read as a little-endian word, whatever the machine.
-  static uint64_t load(const char* data, size_t count) {
-    uint64_t word = 0;
-    std::memcpy(&word, data, count);
-    if constexpr (std::endian::native == std::endian::big) {
-      word = __builtin_bswap64(word);
-    }
-    return word;
-  }
-  uint64_t state_;
-};
+uint64_t fold(uint64_t digest, SimTime time, const std::optional<HostId>& node, const Name& kind, uint64_t count,
+              uint64_t fields) {
+  detail::Hasher hasher(digest);
+  hasher.add(static_cast<uint64_t>(time.ns));
+  hasher.add(node ? static_cast<uint64_t>(node->index) + 1 : 0);
+  hasher.add(kind.hash());
+  hasher.add(count);
+  hasher.add(fields);
+  return hasher.value();
+}
 
 }  // namespace
 
+TraceEvent::TraceEvent(Name kind, Fields&& fields) : keep_(Keep::fields) {
+  record_.kind = kind;
+  record_.fields = std::move(fields);
+  field_count_ = static_cast<uint32_t>(record_.fields.size());
+  hash_ = detail::Hasher(fields_hash(record_.fields));
+}
+
 uint64_t fold_record(uint64_t digest, const TraceRecord& record) {
-  Hasher hasher(digest);
-  hasher.add(static_cast<uint64_t>(record.time.ns));
-  hasher.add(record.node ? static_cast<uint64_t>(record.node->index) + 1 : 0);
-  hasher.add(std::string_view(record.kind));
-  hasher.add(static_cast<uint64_t>(record.fields.size()));
-  for (const auto& [key, value] : record.fields) {
-    hasher.add(std::string_view(key));
-    hasher.add(static_cast<uint64_t>(value.index()));
-    if (const auto* integer = std::get_if<int64_t>(&value)) {
-      hasher.add(static_cast<uint64_t>(*integer));
-    } else if (const auto* text = std::get_if<std::string>(&value)) {
-      hasher.add(std::string_view(*text));
-    } else {
-      hasher.add(static_cast<uint64_t>(std::get<bool>(value) ? 1 : 0));
-    }
-  }
-  return hasher.value();
+  return fold(digest, record.time, record.node, record.kind, record.fields.size(), fields_hash(record.fields));
 }
 
 uint64_t digest_of(const std::vector<TraceRecord>& records) {
@@ -172,19 +147,70 @@ uint64_t digest_of(const std::vector<TraceRecord>& records) {
   return digest;
 }
 
+bool Trace::Subscription::matches(std::string_view kind) const {
+  if (kinds.empty()) {
+    return true;
+  }
+  for (const std::string& prefix : kinds) {
+    if (kind.starts_with(prefix)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+uint64_t Trace::interested(const Name& kind) const {
+  // Direct-mapped on the hash, linear probing; kinds are a few dozen, the table has 64 slots.
+  // When it is full the answer is computed each time, never wrong.
+  for (size_t probe = 0; probe < interest_.size(); ++probe) {
+    Interest& slot = interest_[(kind.hash() + probe) % interest_.size()];
+    if (slot.known && slot.kind_hash == kind.hash()) {
+      return slot.subscribers;
+    }
+    if (!slot.known) {
+      uint64_t mask = 0;
+      for (size_t i = 0; i < subscribers_.size(); ++i) {
+        if (subscribers_[i].matches(kind)) {
+          mask |= uint64_t{1} << i;
+        }
+      }
+      slot = Interest{kind.hash(), mask, true};
+      return mask;
+    }
+  }
+  uint64_t mask = 0;
+  for (size_t i = 0; i < subscribers_.size(); ++i) {
+    if (subscribers_[i].matches(kind)) {
+      mask |= uint64_t{1} << i;
+    }
+  }
+  return mask;
+}
+
+bool Trace::wants(const Name& kind) const { return keep_ || out_ != nullptr || interested(kind) != 0; }
+
 void Trace::emit(SimTime time, TraceEvent event) {
   TraceRecord& record = event.record_;
   record.time = time;
-  digest_ = fold_record(digest_, record);
+  digest_ = fold(digest_, time, record.node, record.kind, event.field_count_, event.hash_.value());
   ++count_;
+  if (event.keep_ == TraceEvent::Keep::hash_only) {
+    // Built without fields because nobody wanted them; nobody may have started wanting them
+    // between building and emitting.
+    CONSIM_ASSERT(!wants(record.kind));
+    return;
+  }
   if (out_ != nullptr) {
     line_.clear();
     append_canonical_json(record, line_);
     line_.push_back('\n');
     out_->write(line_.data(), static_cast<std::streamsize>(line_.size()));
   }
-  for (const Subscriber& subscriber : subscribers_) {
-    subscriber(record);
+  const uint64_t interested_subscribers = interested(record.kind);
+  for (size_t i = 0; i < subscribers_.size(); ++i) {
+    if ((interested_subscribers >> i & 1) != 0) {
+      subscribers_[i].subscriber(record);
+    }
   }
   if (keep_) {
     kept_.push_back(std::move(record));

@@ -9,6 +9,7 @@
 // booleans: no floating point, whose printing and rounding could differ between builds.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
@@ -19,47 +20,86 @@
 #include <variant>
 #include <vector>
 
+#include "base/assert.h"
+#include "base/fields.h"
 #include "base/time.h"
 #include "sim/ids.h"
 
 namespace consim::sim {
 
-using TraceValue = std::variant<int64_t, std::string, bool>;
+using TraceValue = FieldValue;
 
 struct TraceRecord {
   SimTime time;
   std::optional<HostId> node;
-  std::string kind;
-  // Keys are string literals (static storage): records are built for nearly every event, and
-  // copying the keys would cost more than the rest of the record.
-  std::vector<std::pair<std::string_view, TraceValue>> fields;
+  Name kind;
+  // Keys are Names (string literals, hashed at compile time): records are built for nearly
+  // every event, and copying or hashing the keys would cost more than the rest of the record.
+  Fields fields;
 
   // The field's value, or nullptr when absent (or of another type).
-  const int64_t* int_field(std::string_view key) const;
-  const std::string* string_field(std::string_view key) const;
-  const bool* bool_field(std::string_view key) const;
+  const int64_t* int_field(const Name& key) const;
+  const std::string* string_field(const Name& key) const;
+  const bool* bool_field(const Name& key) const;
 };
 
 namespace detail {
-// Field vectors are recycled through a small per-thread pool: a record is built and dropped
-// for almost every simulated event, and the allocation would otherwise dominate.
-using TraceFields = std::vector<std::pair<std::string_view, TraceValue>>;
-TraceFields acquire_fields();
-void release_fields(TraceFields&& fields);
+
+// A streaming 64-bit hash over integers: xor in, multiply, xor-shift (the murmur3 finalizer's
+// shape). Not cryptographic; it only has to make accidental collisions between runs unlikely.
+class Hasher {
+ public:
+  explicit Hasher(uint64_t state) : state_(state) {}
+  void add(uint64_t value) {
+    state_ ^= value;
+    state_ *= 0xff51afd7ed558ccdULL;
+    state_ ^= state_ >> 32;
+  }
+  void add(std::string_view bytes);
+  uint64_t value() const { return state_; }
+
+ private:
+  uint64_t state_;
+};
+
+inline constexpr uint64_t kEmptyFieldsHash = 0x3c6ef372fe94f82bULL;
+
+// One field folded into the hash of a record's fields: the key's hash with the value's type in
+// its low bits (0 integer, 1 string, 2 boolean, the FieldValue alternatives), then the value.
+inline void fold_field(Hasher& hasher, const Name& key, int64_t value) {
+  hasher.add(key.hash() ^ 0);
+  hasher.add(static_cast<uint64_t>(value));
+}
+inline void fold_field(Hasher& hasher, const Name& key, std::string_view value) {
+  hasher.add(key.hash() ^ 1);
+  hasher.add(value);
+}
+inline void fold_field(Hasher& hasher, const Name& key, bool value) {
+  hasher.add(key.hash() ^ 2);
+  hasher.add(value ? 1 : 0);
+}
+void fold_field(Hasher& hasher, const Name& key, const FieldValue& value);
+
 }  // namespace detail
 
 // Builds a record's kind, node and fields; the time is stamped by the Trace.
+//
+// Every field is folded into the record's hash as it is added. An event built with
+// Keep::hash_only stores nothing else: the trace folds it into the digest and drops it. The
+// simulator builds its busiest records that way when nobody reads them (see Trace::wants).
 class TraceEvent {
  public:
-  explicit TraceEvent(std::string_view kind) {
+  enum class Keep : uint8_t { fields, hash_only };
+
+  explicit TraceEvent(Name kind, Keep keep = Keep::fields) : keep_(keep) {
     record_.kind = kind;
-    record_.fields = detail::acquire_fields();
-  }
-  ~TraceEvent() {
-    if (record_.fields.capacity() != 0) {
-      detail::release_fields(std::move(record_.fields));
+    if (keep_ == Keep::fields) {
+      record_.fields = acquire_fields();
     }
   }
+  // A record with fields built elsewhere (a protocol's event), taken over without a copy.
+  TraceEvent(Name kind, Fields&& fields);
+  ~TraceEvent() { release_fields(std::move(record_.fields)); }
   TraceEvent(const TraceEvent&) = default;
   TraceEvent(TraceEvent&&) = default;
   TraceEvent& operator=(const TraceEvent&) = default;
@@ -72,14 +112,19 @@ class TraceEvent {
     return *this;
   }
   TraceEvent&& node(HostId host) && { return std::move(node(host)); }
-  // `key` must have static storage (a string literal).
   template <typename V>
-  TraceEvent& add(std::string_view key, V value) & {
-    record_.fields.emplace_back(key, to_value(value));
+  TraceEvent& add(Name key, V value) & {
+    ++field_count_;
+    if (keep_ == Keep::fields) {
+      record_.fields.emplace_back(key, to_value(value));
+      fold(key, record_.fields.back().second);
+    } else {
+      fold(key, value);
+    }
     return *this;
   }
   template <typename V>
-  TraceEvent&& add(std::string_view key, V value) && {
+  TraceEvent&& add(Name key, V value) && {
     return std::move(add(key, value));
   }
 
@@ -94,7 +139,35 @@ class TraceEvent {
   static TraceValue to_value(const std::string& value) { return value; }
   static TraceValue to_value(const char* value) { return std::string(value); }
   static TraceValue to_value(HostId host) { return host.name(); }
+
+  void fold(const Name& key, const TraceValue& value) { detail::fold_field(hash_, key, value); }
+  void fold(const Name& key, bool value) { detail::fold_field(hash_, key, value); }
+  void fold(const Name& key, int value) { detail::fold_field(hash_, key, int64_t{value}); }
+  void fold(const Name& key, uint32_t value) { detail::fold_field(hash_, key, int64_t{value}); }
+  void fold(const Name& key, int64_t value) { detail::fold_field(hash_, key, value); }
+  void fold(const Name& key, uint64_t value) { detail::fold_field(hash_, key, static_cast<int64_t>(value)); }
+  void fold(const Name& key, std::string_view value) { detail::fold_field(hash_, key, value); }
+  void fold(const Name& key, const std::string& value) { detail::fold_field(hash_, key, std::string_view(value)); }
+  void fold(const Name& key, const char* value) { detail::fold_field(hash_, key, std::string_view(value)); }
+  void fold(const Name& key, HostId host) {
+    char name[12] = {'n'};  // "n" and up to 10 digits: HostId::name() without the allocation
+    uint32_t number = host.index + 1;
+    char digits[10];
+    size_t count = 0;
+    do {
+      digits[count++] = static_cast<char>('0' + number % 10);
+      number /= 10;
+    } while (number != 0);
+    for (size_t i = 0; i < count; ++i) {
+      name[1 + i] = digits[count - 1 - i];
+    }
+    detail::fold_field(hash_, key, std::string_view(name, count + 1));
+  }
+
   TraceRecord record_;
+  Keep keep_;
+  uint32_t field_count_ = 0;
+  detail::Hasher hash_{detail::kEmptyFieldsHash};
 };
 
 // The digest of a record sequence, as Trace::digest() computes it while recording.
@@ -114,14 +187,23 @@ class Trace {
 
   void emit(SimTime time, TraceEvent event);
 
+  // True when a record of `kind` would be read by someone (a stream, the kept records, a
+  // subscriber whose prefixes match); otherwise it only needs folding into the digest.
+  bool wants(const Name& kind) const;
+
   // Streams every later record to `out` as JSONL. The stream must outlive the trace or be
   // detached with stream_to(nullptr).
   void stream_to(std::ostream* out) { out_ = out; }
   // Keeps every later record in memory (tests, small runs).
   void keep_records(bool keep) { keep_ = keep; }
   const std::vector<TraceRecord>& records() const { return kept_; }
-  // Calls `subscriber` for every later record, in order (online checkers, reporters).
-  void subscribe(Subscriber subscriber) { subscribers_.push_back(std::move(subscriber)); }
+  // Calls `subscriber` for every later record, in order (online checkers, reporters); with
+  // `kinds`, only for records whose kind starts with one of them ("raft.", "host.crash").
+  void subscribe(Subscriber subscriber, std::vector<std::string> kinds = {}) {
+    CONSIM_ASSERT(subscribers_.size() < 64);
+    subscribers_.push_back(Subscription{std::move(subscriber), std::move(kinds)});
+    interest_.fill(Interest{});
+  }
 
   uint64_t digest() const { return digest_; }
   uint64_t count() const { return count_; }
@@ -133,7 +215,21 @@ class Trace {
   std::ostream* out_ = nullptr;
   bool keep_ = false;
   std::vector<TraceRecord> kept_;
-  std::vector<Subscriber> subscribers_;
+  struct Subscription {
+    Subscriber subscriber;
+    std::vector<std::string> kinds;  // empty: every kind
+    bool matches(std::string_view kind) const;
+  };
+  // Which subscribers read a kind, as a bit per subscriber, cached by the kind's hash: the
+  // question is asked for nearly every record, and the answer changes only on subscribe().
+  struct Interest {
+    uint64_t kind_hash = 0;
+    uint64_t subscribers = 0;
+    bool known = false;
+  };
+  uint64_t interested(const Name& kind) const;
+  std::vector<Subscription> subscribers_;
+  mutable std::array<Interest, 64> interest_{};
 };
 
 // The digest as 16 lowercase hex digits, as reports print it.

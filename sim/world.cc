@@ -286,7 +286,7 @@ void World::fire_timer(HostId host, uint64_t timer_id) {
     }
     const uint64_t tag = found->second.tag;
     owner.timers.erase(found);
-    sim_.emit(TraceEvent("timer.fire").node(host).add("timer", timer_id).add("tag", tag));
+    sim_.emit(sim_.event("timer.fire").node(host).add("timer", timer_id).add("tag", tag));
     owner.process->on_timer(TimerId{timer_id}, tag);
   });
 }
@@ -297,7 +297,7 @@ void World::fire_timer(HostId host, uint64_t timer_id) {
 void World::deliver(const Packet& packet) {
   const HostState target = state(packet.to);
   if (target == HostState::kCrashed || target == HostState::kNotStarted) {
-    sim_.emit(TraceEvent("net.drop")
+    sim_.emit(sim_.event("net.drop")
                   .node(packet.from)
                   .add("to", packet.to)
                   .add("id", packet.id)
@@ -306,7 +306,7 @@ void World::deliver(const Packet& packet) {
     return;
   }
   dispatch(packet.to, [this, packet] {
-    sim_.emit(TraceEvent("net.deliver")
+    sim_.emit(sim_.event("net.deliver")
                   .node(packet.to)
                   .add("from", packet.from)
                   .add("id", packet.id)

@@ -38,13 +38,14 @@ void RaftInvariants::finish() {
 }
 
 void RaftInvariants::dispatch(sim::HostId id, const sim::TraceRecord& record) {
-  // Most records are the network's and the disks'; only raft.* and host.* matter here.
-  const std::string_view kind = record.kind;
-  if (!kind.starts_with("raft.") && !kind.starts_with("host.")) {
-    return;
-  }
+  // Called for every record; most are the network's and the disks', which matter not here.
+  // Kinds are told apart by their compile-time hashes, the text confirming a match.
   using Handler = void (RaftInvariants::*)(sim::HostId, const sim::TraceRecord&);
-  static const std::map<std::string_view, Handler, std::less<>> kHandlers = {
+  struct Route {
+    Name kind;
+    Handler handler;
+  };
+  static constexpr Route kRoutes[] = {
       {"raft.start", &RaftInvariants::on_start},
       {"raft.state", &RaftInvariants::on_state},
       {"raft.vote", &RaftInvariants::on_vote},
@@ -60,16 +61,17 @@ void RaftInvariants::dispatch(sim::HostId id, const sim::TraceRecord& record) {
       {"host.crash", &RaftInvariants::on_crash},
       {"host.crash_point", &RaftInvariants::on_crash_point},
   };
-  const auto it = kHandlers.find(std::string_view(record.kind));
-  if (it != kHandlers.end()) {
-    (this->*(it->second))(id, record);
+  for (const Route& route : kRoutes) {
+    if (same(route.kind, record.kind)) {
+      (this->*(route.handler))(id, record);
+      return;
+    }
   }
 }
 
 std::optional<RaftInvariants::LogPoint> RaftInvariants::read_point(const sim::TraceRecord& record,
-                                                                   std::string_view index_key,
-                                                                   std::string_view term_key,
-                                                                   std::string_view hash_key) {
+                                                                   const Name& index_key, const Name& term_key,
+                                                                   const Name& hash_key) {
   const std::optional<uint64_t> index = uint_field(record, index_key);
   const std::optional<uint64_t> term = uint_field(record, term_key);
   const std::optional<uint64_t> hash = uint_field(record, hash_key);

@@ -130,8 +130,8 @@ class RaftInvariants {
   void on_read_index(sim::HostId id, const sim::TraceRecord& record);
   void on_crash(sim::HostId id, const sim::TraceRecord& record);
   void on_crash_point(sim::HostId id, const sim::TraceRecord& record);
-  static std::optional<LogPoint> read_point(const sim::TraceRecord& record, std::string_view index_key,
-                                            std::string_view term_key, std::string_view hash_key);
+  static std::optional<LogPoint> read_point(const sim::TraceRecord& record, const Name& index_key, const Name& term_key,
+                                            const Name& hash_key);
 
   // Restart: the recovered log against the mirror; false after a violation.
   bool check_recovered_exactly(sim::HostId id, const LogPoint& last, uint64_t snapshot_index, uint64_t snapshot_hash);

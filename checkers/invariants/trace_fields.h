@@ -16,7 +16,7 @@
 namespace consim::checkers {
 
 // An integer field read as unsigned; nullopt when absent or not an integer.
-inline std::optional<uint64_t> uint_field(const sim::TraceRecord& record, std::string_view key) {
+inline std::optional<uint64_t> uint_field(const sim::TraceRecord& record, const Name& key) {
   const int64_t* value = record.int_field(key);
   if (value == nullptr) {
     return std::nullopt;

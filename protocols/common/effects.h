@@ -12,25 +12,25 @@
 #include <variant>
 #include <vector>
 
+#include "base/fields.h"
+#include "base/payload.h"
 #include "protocols/common/ids.h"
 
 namespace consim::protocols {
 
 // An immutable message body. kind() names it in traces ("AppendEntries").
-class Message {
+class Message : public Payload {
  public:
-  virtual ~Message() = default;
-  virtual std::string_view kind() const = 0;
+  Message() : Payload(Family::protocol_message) {}
 };
 using MessagePtr = std::shared_ptr<const Message>;
 
 // An immutable piece of data a protocol stores or replicates without interpreting it all:
 // a log entry on disk, a client command, a snapshot of the service. digest() identifies the
 // content (two records with equal digests are taken as equal by hash chains and checkers).
-class Record {
+class Record : public Payload {
  public:
-  virtual ~Record() = default;
-  virtual std::string_view kind() const = 0;
+  Record() : Payload(Family::protocol_record) {}
   virtual uint64_t digest() const = 0;
   // Its size as stored or sent, for byte accounting.
   virtual uint32_t bytes() const { return 16; }
@@ -72,22 +72,30 @@ struct StorageWrite {
 // literals (they are kept by reference all the way into the trace).
 class Event {
  public:
-  using Value = std::variant<int64_t, std::string, bool>;
+  using Value = FieldValue;
 
-  explicit Event(std::string_view kind) : kind_(kind) { fields_.reserve(8); }
+  explicit Event(Name kind) : kind_(kind), fields_(acquire_fields()) {}
+  ~Event() { release_fields(std::move(fields_)); }
+  Event(const Event&) = default;
+  Event(Event&&) = default;
+  Event& operator=(const Event&) = default;
+  Event& operator=(Event&&) = default;
+
   // On a temporary, add() returns it as an rvalue so that `emit(Event("x").add(...))` moves.
   template <typename V>
-  Event& add(std::string_view key, V value) & {
+  Event& add(Name key, V value) & {
     fields_.emplace_back(key, to_value(value));
     return *this;
   }
   template <typename V>
-  Event&& add(std::string_view key, V value) && {
+  Event&& add(Name key, V value) && {
     return std::move(add(key, value));
   }
 
-  const std::string& kind() const { return kind_; }
-  const std::vector<std::pair<std::string_view, Value>>& fields() const { return fields_; }
+  Name kind() const { return kind_; }
+  const Fields& fields() const { return fields_; }
+  // The fields, taken: the event is left without any.
+  Fields take_fields() && { return std::move(fields_); }
 
  private:
   static Value to_value(bool value) { return value; }
@@ -101,8 +109,8 @@ class Event {
   static Value to_value(NodeId node) { return node.name(); }
   static Value to_value(Term term) { return static_cast<int64_t>(term.value); }
   static Value to_value(LogIndex index) { return static_cast<int64_t>(index.value); }
-  std::string kind_;
-  std::vector<std::pair<std::string_view, Value>> fields_;
+  Name kind_;
+  Fields fields_;
 };
 
 // How a client wants a read served.

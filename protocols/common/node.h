@@ -74,6 +74,9 @@ class Node {
   virtual bool has_ready() const = 0;
   virtual Ready ready() = 0;
   virtual void advance() = 0;
+  // Hands an executed batch back before advance(), so that its buffers can serve the next
+  // ready() instead of being freed and allocated again. Optional for the host and the node.
+  virtual void recycle(Ready&& /*done*/) {}
 
   virtual NodeStatus status() const = 0;
 };

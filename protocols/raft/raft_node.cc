@@ -335,6 +335,8 @@ Ready RaftNode::ready() {
     drain_log_changes();
   }
   Ready ready;
+  ready.writes = std::move(spare_writes_);
+  ready.committed = std::move(spare_committed_);
   bool durable_change = false;
   using Kind = StorageWrite::Kind;
   if (disk_log_torn_) {
@@ -435,6 +437,23 @@ Ready RaftNode::ready() {
   rejections_.clear();
   ready_in_flight_ = true;
   return ready;
+}
+
+void RaftNode::recycle(Ready&& done) {
+  // Buffers only: what the batch held is dropped. Members that filled up again meanwhile keep
+  // their own buffers.
+  auto reuse = [](auto& member, auto& buffer) {
+    if (member.empty() && member.capacity() < buffer.capacity()) {
+      buffer.clear();
+      member.swap(buffer);
+    }
+  };
+  reuse(spare_writes_, done.writes);
+  reuse(spare_committed_, done.committed);
+  reuse(events_, done.events);
+  reuse(messages_, done.messages);
+  reuse(reads_, done.reads);
+  reuse(rejections_, done.rejections);
 }
 
 void RaftNode::advance() {

@@ -45,6 +45,7 @@ class RaftNode final : public Node {
   bool has_ready() const override;
   Ready ready() override;
   void advance() override;
+  void recycle(Ready&& done) override;
   NodeStatus status() const override;
 
   // --- Raft-specific inputs
@@ -176,13 +177,15 @@ class RaftNode final : public Node {
   // The Ready being built.
   std::vector<Outgoing> messages_;
   std::vector<Event> events_;
+  std::vector<StorageWrite> spare_writes_;  // buffers handed back by recycle()
+  std::vector<Committed> spare_committed_;
   std::vector<ReadReady> reads_;
   std::vector<Rejection> rejections_;
-  SnapshotPtr snapshot_;           // the latest snapshot (compacted or installed), for peers
-  bool snapshot_dirty_ = false;    // must be written to disk
-  SnapshotPtr restore_;            // must be installed into the application
+  SnapshotPtr snapshot_;            // the latest snapshot (compacted or installed), for peers
+  bool snapshot_dirty_ = false;     // must be written to disk
+  SnapshotPtr restore_;             // must be installed into the application
   bool broadcast_pending_ = false;  // new entries to send: batched until the next Ready
-  bool vote_unpersisted_ = false;  // bug vote_before_persist: leave the vote out of this Ready
+  bool vote_unpersisted_ = false;   // bug vote_before_persist: leave the vote out of this Ready
 
   // What the disk holds (written; durable once the host syncs a Ready).
   Term disk_term_;

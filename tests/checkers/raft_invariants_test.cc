@@ -49,8 +49,10 @@ class Script {
     sim::TraceRecord record;
     record.time = SimTime{static_cast<int64_t>(records_.size()) * 1000};
     record.node = sim::HostId{static_cast<uint32_t>(node - 1)};
-    record.kind = std::move(kind);
-    record.fields = std::move(fields);
+    record.kind = Name::intern(kind);
+    for (auto& [key, value] : fields) {
+      record.fields.emplace_back(Name::intern(key), std::move(value));
+    }
     records_.push_back(std::move(record));
     return records_.size() - 1;
   }

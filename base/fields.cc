@@ -1,0 +1,47 @@
+#include "base/fields.h"
+
+#include <mutex>
+#include <ostream>
+#include <set>
+
+namespace consim {
+
+Name Name::intern(std::string_view text) {
+  // A node-based set keeps every string where it is; names are few (kinds and keys), so the
+  // set never grows large. The mutex only matters when several simulations parse at once.
+  static std::mutex mutex;
+  static std::set<std::string, std::less<>> names;
+  const std::lock_guard<std::mutex> lock(mutex);
+  auto it = names.find(text);
+  if (it == names.end()) {
+    it = names.emplace(text).first;
+  }
+  return Name(std::string_view(*it), hash_of(text));
+}
+
+std::ostream& operator<<(std::ostream& out, const Name& name) { return out << name.text(); }
+
+namespace {
+constexpr size_t kPoolLimit = 64;
+thread_local std::vector<Fields> field_pool;
+}  // namespace
+
+Fields acquire_fields() {
+  if (field_pool.empty()) {
+    Fields fields;
+    fields.reserve(8);
+    return fields;
+  }
+  Fields fields = std::move(field_pool.back());
+  field_pool.pop_back();
+  return fields;
+}
+
+void release_fields(Fields&& fields) {
+  if (field_pool.size() < kPoolLimit && fields.capacity() != 0) {
+    fields.clear();
+    field_pool.push_back(std::move(fields));
+  }
+}
+
+}  // namespace consim
