@@ -71,8 +71,16 @@ CLI::App* add_check_command(CLI::App& app, CheckCommandOptions& options) {
   command->add_option("history", options.history_path, "History file: consim JSONL, Jepsen EDN or Jepsen log")
       ->required();
   command
-      ->add_option("--model", options.model, "Model: auto (kv if the history uses get/put/delete/append), register, kv")
-      ->check(CLI::IsMember({"auto", "register", "kv"}))
+      ->add_option("--model", options.model,
+                   "Model: auto (znode if the history uses create/set/exists/children/sync_get, else kv if it "
+                   "uses get/put/delete/append), register, kv, znode")
+      ->check(CLI::IsMember({"auto", "register", "kv", "znode"}))
+      ->capture_default_str();
+  command
+      ->add_option("--consistency", options.consistency,
+                   "What the history is held to: linearizable; sequential (each process's order only); "
+                   "zookeeper (linearizable writes and sync_get, plain reads sequential)")
+      ->check(CLI::IsMember({"linearizable", "sequential", "zookeeper"}))
       ->capture_default_str();
   command->add_option("--format", options.format, "History format")
       ->check(CLI::IsMember({"auto", "jsonl", "jepsen-edn", "jepsen-log"}))
@@ -87,6 +95,8 @@ CLI::App* add_check_command(CLI::App& app, CheckCommandOptions& options) {
       ->check(CLI::Range(size_t{1}, size_t{1} << 30))
       ->capture_default_str();
   command->add_flag("--json", options.json, "Print the result as JSON");
+  command->add_option("--html", options.html_path,
+                      "Also write a self-contained HTML timeline of the operations per process to this file");
   return command;
 }
 

@@ -1,6 +1,9 @@
 #include "cli/check_command.h"
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -8,6 +11,7 @@
 
 #include "checkers/linearizability/checker.h"
 #include "checkers/linearizability/history_parse.h"
+#include "checkers/linearizability/html.h"
 #include "cli/app.h"
 
 namespace consim::cli {
@@ -29,8 +33,14 @@ std::optional<std::string> read_file(const std::string& path, std::string* text)
   return std::nullopt;
 }
 
-// The model a history needs when none is named: kv as soon as an operation is kv-only.
+// The model a history needs when none is named: znode as soon as an operation is znode-only,
+// else kv as soon as one is kv-only.
 std::string choose_model(const lin::History& history) {
+  for (const lin::Operation& op : history.operations) {
+    if (op.f == "create" || op.f == "set" || op.f == "exists" || op.f == "children" || op.f == "sync_get") {
+      return "znode";
+    }
+  }
   for (const lin::Operation& op : history.operations) {
     if (op.f == "get" || op.f == "put" || op.f == "delete" || op.f == "append") {
       return "kv";
@@ -72,11 +82,22 @@ nlohmann::json operation_json(const lin::History& history, size_t index) {
           {"line", op.invoke_line}};
 }
 
+void add_reachable_json(const lin::ReachableStates& reachable, nlohmann::json& counterexample) {
+  nlohmann::json states = nlohmann::json::array();
+  for (const lin::ReachableState& state : reachable.shown) {
+    states.push_back({{"state", state.state}, {"operation_legal", state.operation_legal}});
+  }
+  counterexample["reachable_states"] = states;
+  counterexample["reachable_states_found"] = reachable.found;
+  counterexample["reachable_states_exhaustive"] = reachable.exhaustive;
+}
+
 nlohmann::json result_json(const std::string& path, const lin::History& history, const std::string& model,
-                           const lin::CheckResult& result, double elapsed_ms) {
+                           lin::Consistency consistency, const lin::CheckResult& result, double elapsed_ms) {
   nlohmann::json json = {{"history", path},
                          {"format", history.format},
                          {"model", model},
+                         {"consistency", lin::consistency_name(consistency)},
                          {"operations", history.operations.size()},
                          {"verdict", lin::verdict_name(result.verdict)},
                          {"steps", result.steps},
@@ -101,8 +122,31 @@ nlohmann::json result_json(const std::string& path, const lin::History& history,
                               {"operation", operation_json(history, counterexample->operation)},
                               {"longest_prefix", prefix},
                               {"state_after_prefix", counterexample->state}};
+    if (const auto& reachable = counterexample->reachable) {
+      add_reachable_json(*reachable, json["counterexample"]);
+    }
   }
   return json;
+}
+
+// The states in which the blocking operation could have been the next to take effect.
+void write_reachable(const lin::ReachableStates& reachable, std::ostream& out) {
+  out << "states reachable just before it: " << reachable.found << (reachable.exhaustive ? "" : " or more");
+  if (reachable.found == 0) {
+    out << " (no partial linearization places every operation that completed before it was invoked)";
+  }
+  out << "\n";
+  for (const lin::ReachableState& state : reachable.shown) {
+    out << "  " << state.state
+        << (state.operation_legal ? "  (it can take effect here, but the rest cannot be linearized after it)" : "")
+        << "\n";
+  }
+  if (reachable.found > reachable.shown.size()) {
+    out << "  ... and " << reachable.found - reachable.shown.size() << " more\n";
+  }
+  if (!reachable.exhaustive) {
+    out << "  (the exploration stopped at its bound after " << reachable.steps << " model steps: there may be more)\n";
+  }
 }
 
 void write_counterexample(const lin::History& history, const lin::Counterexample& counterexample, std::ostream& out) {
@@ -119,12 +163,18 @@ void write_counterexample(const lin::History& history, const lin::Counterexample
     out << "  " << i + 1 << ". " << history.operations[prefix[i]].describe() << "\n";
   }
   out << "state after the prefix: " << counterexample.state << "\n";
+  if (counterexample.reachable) {
+    write_reachable(*counterexample.reachable, out);
+  }
 }
 
 void write_text(const std::string& path, const lin::History& history, const std::string& model,
-                const lin::CheckResult& result, double elapsed_ms, std::ostream& out) {
+                lin::Consistency consistency, const lin::CheckResult& result, double elapsed_ms, std::ostream& out) {
   out << "history: " << path << " (" << history.format << ", " << history.operations.size() << " operations, model "
       << model << ", partitions: " << result.partitions.size() << ")\n";
+  if (consistency != lin::Consistency::linearizable) {
+    out << "consistency: " << lin::consistency_name(consistency) << " (the verdict is at this level)\n";
+  }
   out << "verdict: " << lin::verdict_name(result.verdict) << "\n";
   if (!result.reason.empty()) {
     out << "reason: " << result.reason << "\n";
@@ -133,6 +183,47 @@ void write_text(const std::string& path, const lin::History& history, const std:
     write_counterexample(history, *result.counterexample, out);
   }
   out << "steps: " << result.steps << ", " << elapsed_ms << " ms\n";
+}
+
+// The timeline goes to a temporary file renamed into place at the end, so that a failure never
+// leaves half a report under the requested name.
+std::optional<std::string> open_html(const std::string& path, std::ofstream& file) {
+  if (path.empty()) {
+    return std::nullopt;
+  }
+  file.open(path + ".tmp", std::ios::binary | std::ios::trunc);
+  if (!file) {
+    return "cannot write --html " + path + ": " + std::strerror(errno);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> finish_html(const CheckCommandOptions& options, const lin::History& history,
+                                       const std::string& model, lin::Consistency consistency,
+                                       const lin::CheckResult& result, std::ofstream& file) {
+  if (options.html_path.empty()) {
+    return std::nullopt;
+  }
+  lin::TimelineOptions timeline;
+  timeline.title = options.history_path;
+  timeline.model = model;
+  if (consistency != lin::Consistency::linearizable) {
+    timeline.model += std::string(", consistency ") + lin::consistency_name(consistency);
+  }
+  file << lin::timeline_html(history, result, timeline);
+  file.close();
+  const std::string temp = options.html_path + ".tmp";
+  std::error_code error;
+  if (!file) {
+    std::filesystem::remove(temp, error);
+    return "failed writing --html " + options.html_path;
+  }
+  std::filesystem::rename(temp, options.html_path, error);
+  if (error) {
+    std::filesystem::remove(temp, error);
+    return "cannot write --html " + options.html_path + ": " + error.message();
+  }
+  return std::nullopt;
 }
 
 int exit_code(lin::Verdict verdict) {
@@ -154,6 +245,12 @@ int run_check(const CheckCommandOptions& options, std::ostream& out, std::ostrea
   std::string text;
   if (std::optional<std::string> problem = read_file(options.history_path, &text)) {
     err << "consim check: " << *problem << "\n";
+    return kExitUsage;
+  }
+  const std::optional<lin::Consistency> consistency = lin::consistency_from_name(options.consistency);
+  if (!consistency) {
+    err << "consim check: unknown --consistency " << options.consistency
+        << " (expected linearizable, sequential or zookeeper)\n";
     return kExitUsage;
   }
   const std::optional<lin::Format> format = lin::format_from_name(options.format);
@@ -182,15 +279,27 @@ int run_check(const CheckCommandOptions& options, std::ostream& out, std::ostrea
     return kExitUsage;
   }
   lin::CheckOptions check_options;
+  check_options.consistency = *consistency;
   check_options.time_limit_s = options.time_limit_s;
   check_options.memory_limit_bytes = options.memory_limit_mb << 20;
+  std::ofstream html;  // opened before the check, so that an unwritable path fails at once
+  if (std::optional<std::string> problem = open_html(options.html_path, html)) {
+    err << "consim check: " << *problem << "\n";
+    return kExitUsage;
+  }
   const auto start = std::chrono::steady_clock::now();
   const lin::CheckResult result = lin::check(parsed.history, *model, check_options);
   const double elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  if (std::optional<std::string> problem =
+          finish_html(options, parsed.history, model_name, *consistency, result, html)) {
+    err << "consim check: " << *problem << "\n";
+    return kExitUsage;
+  }
   if (options.json) {
-    out << result_json(options.history_path, parsed.history, model_name, result, elapsed_ms).dump(2) << "\n";
+    out << result_json(options.history_path, parsed.history, model_name, *consistency, result, elapsed_ms).dump(2)
+        << "\n";
   } else {
-    write_text(options.history_path, parsed.history, model_name, result, elapsed_ms, out);
+    write_text(options.history_path, parsed.history, model_name, *consistency, result, elapsed_ms, out);
   }
   return exit_code(result.verdict);
 }

@@ -25,12 +25,13 @@ constexpr int64_t kNeverNs = std::numeric_limits<int64_t>::max();
 
 struct Operation {
   int64_t process = 0;
-  std::string f;    // read, write, cas, delete, append (get/put are accepted as read/write)
+  std::string f;    // register/kv: read, write, cas, delete, append (get/put = read/write); znode: see znode_model.h
   std::string key;  // empty when the history has no keys
   Value input;      // the invocation's value: written value, [expected, new] for cas
   Value output;     // the completion's value: what a read returned; null when there was none
   Status status = Status::pending;
-  std::string error;  // optional, on fail and info (e.g. "CompareFailed", "Timeout")
+  std::string error;     // optional, on fail and info (e.g. "CompareFailed", "Timeout")
+  int64_t version = -1;  // the expected version of a znode set or delete (from the invocation); -1 = any
   int64_t invoke_ns = 0;
   int64_t complete_ns = kNeverNs;  // kNeverNs for info and pending: open to the end of the history
   size_t invoke_line = 0;          // 1-based line of the invocation in the source, for reports

@@ -51,6 +51,7 @@ struct Event {
   std::optional<std::string> key;
   Value value;
   std::optional<int64_t> time_ns;
+  std::optional<int64_t> version;  // znode set and delete; read from the invocation only
   std::string error;
 };
 
@@ -115,6 +116,7 @@ LineOutcome Builder::add(size_t line, Event event) {
   op.f = std::move(event.f);
   op.key = event.key.value_or("");
   op.input = std::move(event.value);
+  op.version = event.version.value_or(-1);
   op.invoke_ns = last_time_;
   op.invoke_line = line;
   open_.emplace(event.process, history_.operations.size());
@@ -162,6 +164,8 @@ LineOutcome value_from_json(const nlohmann::json& json, Value* out, int depth) {
   }
   if (json.is_null()) {
     *out = Value::null_value();
+  } else if (json.is_boolean()) {
+    *out = Value::of(std::string(json.get<bool>() ? "true" : "false"));  // as EDN's true and false
   } else if (json.is_number_integer()) {
     *out = Value::of(json.get<int64_t>());
   } else if (json.is_string()) {
@@ -208,6 +212,12 @@ LineOutcome event_fields_from_json(const nlohmann::json& json, Event* event) {
       return "field 'time_ns' must be an integer";
     }
     event->time_ns = json["time_ns"].get<int64_t>();
+  }
+  if (json.contains("version")) {
+    if (!json["version"].is_number_integer()) {
+      return "field 'version' must be an integer (-1 for any version), got " + json["version"].dump();
+    }
+    event->version = json["version"].get<int64_t>();
   }
   if (json.contains("value")) {
     return value_from_json(json["value"], &event->value, 0);
@@ -267,6 +277,11 @@ LineOutcome event_from_edn_field(const std::string& name, Value value, Event* ev
       return ":time must be an integer, got " + value.to_string();
     }
     event->time_ns = value.integer;
+  } else if (name == "version") {
+    if (value.kind != Value::Kind::integer) {
+      return ":version must be an integer (-1 for any version), got " + value.to_string();
+    }
+    event->version = value.integer;
   } else if (name == "error") {
     event->error = value.kind == Value::Kind::string ? keyword_name(value) : value.to_string();
     if (event->error.empty()) {

@@ -6,32 +6,56 @@
 // append concatenates a string (absent counts as ""). A failed cas (no error, or
 // CompareFailed) is an observation that the value was not `expected` at that point, so it is
 // ordered like a read (the etcd logs in Porcupine's test data rely on this).
-#include <unordered_map>
+#include <algorithm>
 #include <vector>
 
 #include "base/assert.h"
+#include "checkers/linearizability/keyed_instance.h"
+#include "checkers/linearizability/memo.h"
 #include "checkers/linearizability/model.h"
+#include "checkers/linearizability/value_store.h"
+#include "checkers/linearizability/znode_model.h"
 
 namespace consim::checkers::lin {
 namespace {
 
 enum class OpKind : uint8_t { read, write, cas, remove, append };
 
+// Called several times per operation (validate, role, observes_only, instantiate): the
+// length picks the candidate names.
 std::optional<OpKind> op_kind(std::string_view f, bool kv) {
-  if (f == "read" || (kv && f == "get")) {
-    return OpKind::read;
-  }
-  if (f == "write" || (kv && f == "put")) {
-    return OpKind::write;
-  }
-  if (f == "cas") {
-    return OpKind::cas;
-  }
-  if (kv && f == "delete") {
-    return OpKind::remove;
-  }
-  if (kv && f == "append") {
-    return OpKind::append;
+  switch (f.size()) {
+    case 3:
+      if (f == "cas") {
+        return OpKind::cas;
+      }
+      if (kv && f == "get") {
+        return OpKind::read;
+      }
+      if (kv && f == "put") {
+        return OpKind::write;
+      }
+      break;
+    case 4:
+      if (f == "read") {
+        return OpKind::read;
+      }
+      break;
+    case 5:
+      if (f == "write") {
+        return OpKind::write;
+      }
+      break;
+    case 6:
+      if (kv && f == "delete") {
+        return OpKind::remove;
+      }
+      if (kv && f == "append") {
+        return OpKind::append;
+      }
+      break;
+    default:
+      break;
   }
   return std::nullopt;
 }
@@ -43,39 +67,45 @@ bool failure_observes(const Operation& op) { return op.error.empty() || op.error
 struct CompiledOp {
   OpKind kind = OpKind::read;
   Status status = Status::ok;
-  StateId a = 0;       // read: the value read; write: the value written; cas: expected
-  StateId b = 0;       // cas: the new value
-  std::string suffix;  // append: the appended string
+  StateId a = 0;  // read: the value read; write: the value written; cas: expected; append: the piece
+  StateId b = 0;  // cas: the new value
 };
 
+// One register (or one kv key). States are ValueStore ids, so appends extend a string in O(1)
+// instead of copying it.
 class RegisterInstance final : public ModelInstance {
  public:
   RegisterInstance(const Value& initial, std::span<const Operation* const> ops, bool kv) {
-    initial_ = intern(initial);
+    initial_ = values_.intern(initial);
     ops_.reserve(ops.size());
+    U64Map classes;  // (kind, failed, a, b) -> effect class
     for (const Operation* op : ops) {
       CompiledOp compiled;
       compiled.kind = *op_kind(op->f, kv);
       compiled.status = op->status;
       switch (compiled.kind) {
         case OpKind::read:
-          compiled.a = intern(op->output);
+          compiled.a = values_.intern(op->output);
           break;
         case OpKind::write:
-          compiled.a = intern(op->input);
+          compiled.a = values_.intern(op->input);
           break;
         case OpKind::cas:
-          compiled.a = intern(op->input.items[0]);
-          compiled.b = intern(op->input.items[1]);
+          compiled.a = values_.intern(op->input.items[0]);
+          compiled.b = values_.intern(op->input.items[1]);
           break;
         case OpKind::remove:
           break;
         case OpKind::append:
-          compiled.suffix = op->input.text;
+          compiled.a = values_.piece(op->input.text);
           break;
       }
-      ops_.push_back(std::move(compiled));
+      classes_.push_back(effect_class(classes, compiled));
+      ops_.push_back(compiled);
+      note_producer(compiled);
     }
+    std::sort(overwritten_.begin(), overwritten_.end());
+    std::sort(swapped_in_.begin(), swapped_in_.end());
   }
 
   StateId init() override { return initial_; }
@@ -101,47 +131,125 @@ class RegisterInstance final : public ModelInstance {
     return {};
   }
 
-  std::string describe_state(StateId state) const override {
-    CONSIM_ASSERT(state < states_.size());
-    return states_[state].to_string();
+  std::string describe_state(StateId state) const override { return values_.value(state).to_string(); }
+
+  size_t memory_bytes() const override {
+    return values_.memory_bytes() + appended_.memory_bytes() + reachable_.memory_bytes();
   }
 
-  size_t memory_bytes() const override { return bytes_; }
+  // Equal (kind, values) step alike; writes and deletes do not look at the state.
+  uint32_t effect_class(uint32_t op) const override { return classes_[op]; }
+  bool overwrites(uint32_t op) const override {
+    return ops_[op].kind == OpKind::write || ops_[op].kind == OpKind::remove;
+  }
+
+  StateId only_legal_in(uint32_t op) const override {
+    const CompiledOp& o = ops_[op];
+    const bool one_state = o.kind == OpKind::read || (o.kind == OpKind::cas && o.status != Status::fail);
+    return one_state ? o.a : kAnyState;
+  }
+
+  // A read (or a cas that swapped) is legal in one state only. Writes and deletes can produce
+  // their values from anywhere, a cas its new value, appends extend a string.
+  bool can_become_legal(StateId from, uint32_t op, bool overwriting) override {
+    const CompiledOp& o = ops_[op];
+    const bool one_state = o.kind == OpKind::read || (o.kind == OpKind::cas && o.status != Status::fail);
+    if (!one_state || from == o.a) {
+      return true;
+    }
+    if (!appends_) {
+      // Without appends, where the value comes from does not matter: no cache needed.
+      return reachable(from, o.a, overwriting);
+    }
+    CONSIM_ASSERT(op < (uint32_t{1} << 31));
+    const uint64_t cache_key = (uint64_t{from} << 32) | (uint64_t{op} << 1) | (overwriting ? 1 : 0);
+    if (const uint32_t* known = reachable_.find(cache_key)) {
+      return *known != 0;
+    }
+    const bool possible = reachable(from, o.a, overwriting);
+    reachable_.insert(cache_key, possible ? 1 : 0);
+    return possible;
+  }
 
  private:
   Step append(StateId state, uint32_t op) {
     const uint64_t cache_key = (uint64_t{state} << 32) | op;
-    if (const auto it = appended_.find(cache_key); it != appended_.end()) {
-      return {it->second != kIllegal, it->second == kIllegal ? state : it->second};
+    if (const uint32_t* next = appended_.find(cache_key)) {
+      return {*next != kIllegal, *next == kIllegal ? state : *next};
     }
-    const Value& current = states_[state];
-    StateId next = kIllegal;
-    if (current.is_null() || current.kind == Value::Kind::string) {
-      next = intern(Value::of(current.text + ops_[op].suffix));
-    }
-    appended_.emplace(cache_key, next);
-    bytes_ += 32;
-    return {next != kIllegal, next == kIllegal ? state : next};
+    const std::optional<uint32_t> next = values_.append(state, ops_[op].a);
+    appended_.insert(cache_key, next.value_or(kIllegal));
+    return {next.has_value(), next.value_or(state)};
   }
 
-  StateId intern(const Value& value) {
-    std::string canonical = value.to_string();
-    const auto [it, inserted] = ids_.emplace(std::move(canonical), static_cast<StateId>(states_.size()));
-    if (inserted) {
-      states_.push_back(value);
-      bytes_ += 2 * it->first.size() + 96;
+  // Operations with equal (kind, failed, a, b) step alike. Class ids start at 1.
+  static uint32_t effect_class(U64Map& classes, const CompiledOp& o) {
+    constexpr StateId kLimit = StateId{1} << 30;
+    if (o.a >= kLimit || o.b >= kLimit) {
+      return 0;  // more values than any history holds; 0 is always correct
     }
-    return it->second;
+    const uint64_t key = (uint64_t{static_cast<uint8_t>(o.kind)} << 61) | (uint64_t{o.status == Status::fail} << 60) |
+                         (uint64_t{o.a} << 30) | o.b;
+    if (const uint32_t* known = classes.find(key)) {
+      return *known;
+    }
+    const auto id = static_cast<uint32_t>(classes.size() + 1);
+    classes.insert(key, id);
+    return id;
+  }
+
+  void note_producer(const CompiledOp& o) {
+    switch (o.kind) {
+      case OpKind::write:
+        overwritten_.push_back(o.a);
+        break;
+      case OpKind::remove:
+        overwritten_.push_back(initial_);
+        break;
+      case OpKind::cas:
+        swapped_in_.push_back(o.b);
+        break;
+      case OpKind::append:
+        appends_ = true;
+        break;
+      case OpKind::read:
+        break;
+    }
+  }
+
+  // Whether some sequence of this instance's operations could take `from` to `target`.
+  bool reachable(StateId from, StateId target, bool overwriting) const {
+    if (std::binary_search(swapped_in_.begin(), swapped_in_.end(), target) ||
+        (overwriting && std::binary_search(overwritten_.begin(), overwritten_.end(), target))) {
+      return true;
+    }
+    if (!appends_) {
+      return false;
+    }
+    // Appends only extend: the target must start with a string the history can start from.
+    const std::optional<std::string> wanted = values_.string_of(target);
+    if (!wanted) {
+      return false;
+    }
+    const auto extends = [this, &wanted](StateId base) {
+      const std::optional<std::string> prefix = values_.string_of(base);
+      return prefix && wanted->starts_with(*prefix);
+    };
+    return extends(from) || std::any_of(swapped_in_.begin(), swapped_in_.end(), extends) ||
+           (overwriting && std::any_of(overwritten_.begin(), overwritten_.end(), extends));
   }
 
   static constexpr StateId kIllegal = ~StateId{0};
 
-  std::vector<Value> states_;
-  std::unordered_map<std::string, StateId> ids_;
-  std::unordered_map<uint64_t, StateId> appended_;
+  ValueStore values_;
+  std::vector<StateId> overwritten_;  // values writes and deletes produce, sorted
+  std::vector<StateId> swapped_in_;   // values a cas may produce, sorted
+  bool appends_ = false;
+  U64Map reachable_;  // (from, op, overwriting) -> can_become_legal
+  U64Map appended_;   // (state, append op) -> next state, kIllegal when illegal
   std::vector<CompiledOp> ops_;
+  std::vector<uint32_t> classes_;
   StateId initial_ = 0;
-  size_t bytes_ = 0;
 };
 
 class RegisterModel final : public Model {
@@ -165,7 +273,7 @@ class RegisterModel final : public Model {
     return std::nullopt;
   }
 
-  bool partition_by_key() const override { return true; }
+  bool partition_by_key(const History& /*history*/) const override { return true; }
 
   Role role(const Operation& op) const override {
     const OpKind kind = *op_kind(op.f, kv_);
@@ -182,8 +290,18 @@ class RegisterModel final : public Model {
     return Role::ignored;
   }
 
+  bool observes_only(const Operation& op) const override {
+    return *op_kind(op.f, kv_) == OpKind::read || op.status == Status::fail;
+  }
+
   std::unique_ptr<ModelInstance> instantiate(std::span<const Operation* const> ops) const override {
-    return std::make_unique<RegisterInstance>(initial_, ops, kv_);
+    if (std::all_of(ops.begin(), ops.end(), [&ops](const Operation* op) { return op->key == ops.front()->key; })) {
+      return std::make_unique<RegisterInstance>(initial_, ops, kv_);  // one key: the usual partition
+    }
+    // One register per key; an unpartitioned (sequential) search sees several keys at once.
+    return make_keyed_instance(ops, [this](std::span<const Operation* const> key_ops) {
+      return std::make_unique<RegisterInstance>(initial_, key_ops, kv_);
+    });
   }
 
  private:
@@ -199,6 +317,9 @@ std::unique_ptr<Model> make_model(std::string_view name, const Value& initial) {
   }
   if (name == "kv") {
     return std::make_unique<RegisterModel>(initial, true);
+  }
+  if (name == "znode") {
+    return make_znode_model();
   }
   return nullptr;
 }

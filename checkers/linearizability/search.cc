@@ -1,17 +1,62 @@
-// Wing & Gong's search with Lowe's just-in-time linearization, as Porcupine implements it
-// (Horn & Kroening's "lift/unlift" on a list of call and return entries):
-// scan the entries from the head; at a call, try to linearize that operation now (the model
-// step must be legal and the configuration new to the memo), lift it out of the list and
-// restart from the head; at a return, the operation returning there was not linearized
-// before its response, so undo the most recent choice and try the next entry after it.
+// Wing & Gong's search with Lowe's just-in-time linearization, as Porcupine runs it (Horn &
+// Kroening's "lift/unlift" on a list of call and return entries), plus first-class optional
+// operations and pruning rules that keep crash-heavy histories tractable.
 //
-// Optional operations (unknown outcome) have a call entry and no return entry: nothing ever
-// forces them to be linearized, so "never took effect" is a branch like any other, and the
-// search succeeds as soon as every required operation is linearized.
+// A configuration is (D, s, C): the required operations linearized, the model state, and the
+// optional operations used. Its moves are: a required operation whose call precedes the first
+// pending return (invoked before any unlinearized operation responded), or an optional one
+// (info, pending: no return, so it may take effect at any point after its invocation, or
+// never) invoked by then. A move is made when the model's step is legal and the memo has not
+// seen a configuration that dominates the one it leads to; a configuration with no move left
+// backtracks; the search succeeds when every required operation is linearized.
+//
+// Dominance (DominanceMemo): (D, s, C) dominates (D', s, C') when C ⊆ C' and D ⊇ D' with
+// only read-only operations (Model::observes_only) in D \ D': every continuation of the second
+// is one of the first, as unused optional operations may stay unused and read-only ones change
+// nothing. A dominated configuration can succeed only if the dominating one can, so it is
+// never explored twice; each rule below skips a move whose configuration is dominated by one
+// that is explored anyway, or that cannot lead anywhere.
+//
+// Move order (Cursor): the urgent operation (the one whose return is first pending) first, as
+// Lowe's just-in-time linearization does; when it is illegal, the moves after which it is
+// legal; then every required move, by the midpoint of its interval (the likeliest order of
+// linearization points), then the optional moves that could matter (rule 3).
+//  1. Forced moves. A legal move by a read-only operation is taken first and alone: any
+//     linearization that places it later can place it now, as nothing after it then sees a
+//     different state and its real-time predecessors are all placed (it is a move).
+//     Backtracking past it backtracks further. (An operation that merely leaves *this* state
+//     alone, such as a write of the current value, does not qualify: later it would not.)
+//  2. Symmetry. Optional operations the model puts in one effect class (two writes of 3) are
+//     used in invocation order: the earliest unused one is available whenever a later one is.
+//  3. Useless optional moves. An optional move that leaves the state unchanged, or returns it
+//     to the state before the run of optional moves it extends, reaches a configuration
+//     dominated by one on the path. Nor is an optional move tried (but to enable the urgent
+//     operation) when no move that could follow it steps otherwise after it than here: a
+//     shortest linearization never contains such a move, as following the next move straight
+//     away reaches a configuration that dominates.
+//  4. Useless runs. A required move q made right after a run of optional moves that started in
+//     state p (configuration P) is skipped when q steps from p to the same state: what it
+//     reaches is dominated by what q reaches straight from P, a move P tries too. Likewise a
+//     blind write (ModelInstance::overwrites) never extends a run: it erases what the run did,
+//     and P tries it too.
+//  5. Hopeless reads. A required operation g that may move (or is urgent) is illegal here, and
+//     the model says that no sequence of operations that do not overwrite makes it legal
+//     (ModelInstance::can_become_legal: an append-only string that is not a prefix of what the
+//     read returned), neither from here nor from what any unlinearized operation that
+//     overwrites and is invoked before g returns would write (a blind write's next state does
+//     not depend on where it starts). The configuration is a dead end: whatever moves before g
+//     ends with a run of operations that do not overwrite, from here or from the last
+//     overwrite's value.
+//  6. Doomed operations. A required operation legal in no state the history can reach from the
+//     initial one (a read of a value nothing writes) makes the history not linearizable. The
+//     search then only descends until that operation may move, for a long prefix to report.
+// The rapidcheck property in tests/checkers holds the whole against a brute-force checker.
 #include "checkers/linearizability/search.h"
 
 #include <algorithm>
 #include <memory>
+#include <unordered_map>
+#include <utility>
 
 #include "base/assert.h"
 #include "checkers/linearizability/memo.h"
@@ -57,59 +102,88 @@ Search::Search(const History& history, const std::vector<size_t>& ops, const Mod
   order_operations(ops, model);
   build_entries();
   std::vector<const Operation*> pointers;
+  pointers.reserve(global_.size());
   for (const size_t index : global_) {
     pointers.push_back(&history.operations[index]);
   }
   instance_ = model.instantiate(pointers);
-  words_.assign((global_.size() + 63) / 64, 0);
+  build_classes();
+  words_.assign((required_ + 63) / 64, 0);
+  std::vector<uint64_t> read_only(words_.size(), 0);
+  for (uint32_t op = 0; op < required_; ++op) {
+    read_only[op / 64] |= observes_only_[op] ? uint64_t{1} << (op % 64) : 0;
+  }
+  memo_ = DominanceMemo(std::move(read_only));
+  fixed_bytes_ = entries_.capacity() * sizeof(Entry) +
+                 (next_.capacity() + prev_.capacity() + call_of_.capacity()) * sizeof(int32_t) +
+                 global_.capacity() * sizeof(size_t) + invoke_ns_.capacity() * sizeof(int64_t) +
+                 (class_of_.capacity() + words_.size() * 3) * sizeof(uint64_t) +
+                 classes_.capacity() * sizeof(OptionalClass) + (global_.size() - required_) * sizeof(uint32_t);
 }
 
 void Search::order_operations(const std::vector<size_t>& ops, const Model& model) {
   // Required operations first, by invocation: the memo then stores about one window of bits.
-  for (const bool required : {true, false}) {
-    for (const size_t index : ops) {
-      const Role role = model.role(history_.operations[index]);
-      CONSIM_ASSERT(role != Role::ignored);
-      if ((role == Role::required) == required) {
-        global_.push_back(index);
-      }
-    }
-    if (required) {
-      required_ = global_.size();
+  // Sorting (invocation time, index) pairs keeps the sort away from the operations themselves.
+  std::vector<std::pair<int64_t, size_t>> required;
+  std::vector<std::pair<int64_t, size_t>> optional;
+  required.reserve(ops.size());
+  for (const size_t index : ops) {
+    const Operation& op = history_.operations[index];
+    const Role role = model.role(op);
+    CONSIM_ASSERT(role != Role::ignored);
+    (role == Role::required ? required : optional).emplace_back(op.invoke_ns, index);
+  }
+  for (auto* part : {&required, &optional}) {
+    if (!std::is_sorted(part->begin(), part->end())) {
+      std::sort(part->begin(), part->end());  // ties keep history order: the index breaks them
     }
   }
-  std::stable_sort(
-      global_.begin(), global_.begin() + static_cast<std::ptrdiff_t>(required_),
-      [this](size_t a, size_t b) { return history_.operations[a].invoke_ns < history_.operations[b].invoke_ns; });
+  CONSIM_ASSERT(required.size() + optional.size() < kNone);
+  required_ = static_cast<uint32_t>(required.size());
+  global_.reserve(ops.size());
+  invoke_ns_.reserve(ops.size());
+  observes_only_.reserve(ops.size());
+  for (const auto* part : {&required, &optional}) {
+    for (const auto& [invoke_ns, index] : *part) {
+      global_.push_back(index);
+      invoke_ns_.push_back(invoke_ns);
+      observes_only_.push_back(model.observes_only(history_.operations[index]));
+    }
+  }
 }
 
 void Search::build_entries() {
-  for (uint32_t op = 0; op < global_.size(); ++op) {
-    const Operation& operation = history_.operations[global_[op]];
-    entries_.push_back({operation.invoke_ns, op, true, -1});
+  // Calls are already in invocation order; returns are sorted on their own and merged in.
+  // Closed intervals: at equal times calls come first, so touching operations are concurrent.
+  std::vector<std::pair<int64_t, uint32_t>> returns;
+  returns.reserve(required_);
+  for (uint32_t op = 0; op < required_; ++op) {
+    const int64_t complete_ns = history_.operations[global_[op]].complete_ns;
+    CONSIM_ASSERT(complete_ns >= invoke_ns_[op]);
+    returns.emplace_back(complete_ns, op);
+  }
+  if (!std::is_sorted(returns.begin(), returns.end())) {
+    std::sort(returns.begin(), returns.end());
+  }
+  entries_.reserve(2 * size_t{required_});
+  size_t next_return = 0;
+  for (uint32_t op = 0; op <= required_; ++op) {
+    while (next_return < returns.size() && (op == required_ || returns[next_return].first < invoke_ns_[op])) {
+      entries_.push_back({returns[next_return].first, returns[next_return].second, false, -1});
+      ++next_return;
+    }
     if (op < required_) {
-      CONSIM_ASSERT(operation.complete_ns >= operation.invoke_ns);
-      entries_.push_back({operation.complete_ns, op, false, -1});
+      entries_.push_back({invoke_ns_[op], op, true, -1});
     }
   }
-  // Closed intervals: at equal times calls come first, so touching operations are concurrent.
-  std::sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
-    if (a.time != b.time) {
-      return a.time < b.time;
-    }
-    if (a.is_call != b.is_call) {
-      return a.is_call;
-    }
-    return a.op < b.op;
-  });
-  std::vector<int32_t> call_of(global_.size(), -1);
+  call_of_.assign(required_, -1);
   for (int32_t i = 0; i < static_cast<int32_t>(entries_.size()); ++i) {
     Entry& entry = entries_[static_cast<size_t>(i)];
     if (entry.is_call) {
-      call_of[entry.op] = i;
+      call_of_[entry.op] = i;
     } else {
-      CONSIM_ASSERT(call_of[entry.op] >= 0);
-      entries_[static_cast<size_t>(call_of[entry.op])].match = i;
+      CONSIM_ASSERT(call_of_[entry.op] >= 0);
+      entries_[static_cast<size_t>(call_of_[entry.op])].match = i;
     }
   }
   // A circular doubly linked list with a sentinel after the last entry.
@@ -126,6 +200,40 @@ void Search::build_entries() {
   }
 }
 
+void Search::build_classes() {
+  overwrites_.resize(global_.size());
+  for (uint32_t op = 0; op < global_.size(); ++op) {
+    overwrites_[op] = instance_->overwrites(op);
+  }
+  std::unordered_map<uint32_t, uint32_t> by_effect;  // the model's effect class -> index in classes_
+  for (auto op = static_cast<uint32_t>(required_); op < global_.size(); ++op) {
+    const uint32_t effect = instance_->effect_class(op);
+    uint32_t index = static_cast<uint32_t>(classes_.size());
+    if (effect != 0) {
+      index = by_effect.emplace(effect, index).first->second;
+    }
+    if (index == classes_.size()) {
+      classes_.emplace_back();
+    }
+    classes_[index].ops.push_back(op);
+    class_of_.push_back(index);
+  }
+  const StateId initial = instance_->init();
+  for (uint32_t index = 0; index < classes_.size(); ++index) {
+    OptionalClass& c = classes_[index];
+    const uint32_t op = c.ops.front();
+    c.blind = overwrites_[op];
+    if (c.blind) {
+      c.result = instance_->step(initial, op).next;
+      blind_by_result_[c.result].push_back(index);
+      blind_.push_back(index);
+    } else {
+      c.needs = instance_->only_legal_in(op);
+      (c.needs == ModelInstance::kAnyState ? legal_in_many_ : legal_only_in_[c.needs]).push_back(index);
+    }
+  }
+}
+
 // Dancing links: unlinking call then return and relinking in reverse order restores the list.
 void Search::lift(int32_t call) {
   const auto unlink = [this](int32_t e) {
@@ -133,10 +241,7 @@ void Search::lift(int32_t call) {
     prev_[static_cast<size_t>(next_[static_cast<size_t>(e)])] = prev_[static_cast<size_t>(e)];
   };
   unlink(call);
-  const int32_t ret = entries_[static_cast<size_t>(call)].match;
-  if (ret >= 0) {
-    unlink(ret);
-  }
+  unlink(entries_[static_cast<size_t>(call)].match);
 }
 
 void Search::unlift(int32_t call) {
@@ -144,17 +249,14 @@ void Search::unlift(int32_t call) {
     next_[static_cast<size_t>(prev_[static_cast<size_t>(e)])] = e;
     prev_[static_cast<size_t>(next_[static_cast<size_t>(e)])] = e;
   };
-  const int32_t ret = entries_[static_cast<size_t>(call)].match;
-  if (ret >= 0) {
-    relink(ret);
-  }
+  relink(entries_[static_cast<size_t>(call)].match);
   relink(call);
 }
 
 void Search::set_bit(uint32_t op) {
   const uint32_t word = op / 64;
   words_[word] |= uint64_t{1} << (op % 64);
-  bits_hash_ ^= zobrist(op);
+  bits_hash_ ^= observes_only_[op] ? 0 : zobrist(op);
   high_ = std::max(high_, word + 1);
   while (low_ < words_.size() && words_[low_] == ~uint64_t{0}) {
     ++low_;
@@ -164,32 +266,390 @@ void Search::set_bit(uint32_t op) {
 void Search::clear_bit(uint32_t op) {
   const uint32_t word = op / 64;
   words_[word] &= ~(uint64_t{1} << (op % 64));
-  bits_hash_ ^= zobrist(op);
+  bits_hash_ ^= observes_only_[op] ? 0 : zobrist(op);
   low_ = std::min(low_, word);
   while (high_ > low_ && words_[high_ - 1] == 0) {
     --high_;
   }
 }
 
-bool Search::try_linearize(int32_t call) {
-  const uint32_t op = entries_[static_cast<size_t>(call)].op;
+// Rule 4: `op` (required, legal with `step` here) after a run of optional moves that did not
+// change what it does.
+bool Search::useless_after_run(uint32_t op, const Step& step) {
+  if (run_start_ == kNone) {
+    return false;
+  }
+  ++steps_;
+  const Step straight = instance_->step(run_start_, op);
+  return straight.legal && straight.next == step.next;
+}
+
+// Makes the move `op` if the configuration it leads to is new.
+bool Search::enter(uint32_t op, Step step, bool forced) {
+  const bool optional = is_optional(op);
+  uint32_t optional_set = optional_set_;
+  if (optional) {
+    optional_set = optional_sets_.with(optional_set_, op);
+  } else {
+    set_bit(op);
+  }
+  if (!memo_.insert(bits_hash_, step.next, words_, low_, std::max(low_, high_), optional_set, optional_sets_)) {
+    if (!optional) {
+      clear_bit(op);
+    }
+    return false;
+  }
+  stack_.push_back({op, state_, run_start_, optional_set_, cursor_, forced});
+  if (optional) {
+    ++classes_[class_of_[op - required_]].used;
+    run_start_ = run_start_ == kNone ? state_ : run_start_;
+    optional_set_ = optional_set;
+  } else {
+    lift(call_of_[op]);
+    --required_left_;
+    run_start_ = kNone;
+  }
+  state_ = step.next;
+  cursor_ = Cursor{};
+  if (candidates_.size() > stack_.size()) {
+    candidates_[stack_.size()].phase = Phase::fresh;  // a new configuration at this depth
+    candidates_[stack_.size()].calls_built = false;
+  }
+  record_prefix();
+  return true;
+}
+
+// Rules 1 and 5 on a configuration just reached, for the read-only operations that may move.
+// Returns true when it made a forced move; sets `dead_end` when the forced move leads to a
+// configuration already explored, or when one of them can never become legal.
+bool Search::forced_move(bool* dead_end) {
+  for (int32_t e = head(); entry(e).is_call; e = next_[static_cast<size_t>(e)]) {
+    const uint32_t op = entry(e).op;
+    if (op == doomed_) {
+      // Rule 6: everything that can precede it is on the stack.
+      finished_ = true;
+      *dead_end = true;
+      return false;
+    }
+    if (!observes_only_[op]) {
+      continue;
+    }
+    ++steps_;
+    const Step step = instance_->step(state_, op);
+    CONSIM_ASSERT(!step.legal || step.next == state_);
+    if (!step.legal && hopeless(op)) {
+      *dead_end = true;  // rule 5
+      return false;
+    }
+    if (!step.legal || useless_after_run(op, step)) {
+      continue;
+    }
+    if (enter(op, step, true)) {
+      return true;
+    }
+    *dead_end = true;
+    return false;
+  }
+  return false;
+}
+
+// Tries the required move `op`; with `enabling`, only if the urgent operation is legal after it.
+Search::Outcome Search::try_required(uint32_t op, bool enabling) {
   ++steps_;
   const Step step = instance_->step(state_, op);
-  if (!step.legal) {
+  if (!step.legal || useless_after_run(op, step)) {
+    return Outcome::tried;
+  }
+  if (enabling) {
+    ++steps_;
+    if (!instance_->step(step.next, entry(cursor_.urgent).op).legal) {
+      return Outcome::tried;
+    }
+  }
+  return enter(op, step, false) ? Outcome::moved : Outcome::tried;
+}
+
+Search::Candidates& Search::candidates_here() {
+  if (candidates_.size() <= stack_.size()) {
+    candidates_.resize(stack_.size() + 1);
+  }
+  return candidates_[stack_.size()];
+}
+
+// The next call entry for Phase::required, or -1. Calls are tried by the midpoint of their
+// interval: a linearization point is as likely anywhere in it, so that is the likeliest order.
+int32_t Search::next_call() {
+  Candidates& here = candidates_here();
+  if (!here.calls_built) {
+    candidates_bytes_ -= here.calls.capacity() * sizeof(int32_t);
+    here.calls.clear();
+    for (int32_t e = head(); entry(e).is_call; e = next_[static_cast<size_t>(e)]) {
+      here.calls.push_back(e);
+    }
+    const auto midpoint = [this](int32_t call) { return entry(call).time / 2 + entry(entry(call).match).time / 2; };
+    std::stable_sort(here.calls.begin(), here.calls.end(),
+                     [&midpoint](int32_t a, int32_t b) { return midpoint(a) < midpoint(b); });
+    here.calls_built = true;
+    candidates_bytes_ += here.calls.capacity() * sizeof(int32_t);
+  }
+  return cursor_.position < here.calls.size() ? here.calls[cursor_.position++] : -1;
+}
+
+// The optional classes worth trying in the current configuration (rule 3), in class order.
+// Those that do not overwrite: the ones legal here. Those that overwrite leave a state that
+// does not depend on where they start, so only those whose state some possible next move
+// needs: the urgent operation's (`enabling`), or, for a plain optional move, the states that
+// unlinearized operations invoked by now, or unused optional ones that do not overwrite, are
+// legal in only. When some such operation is legal in several states, every blind class.
+const Search::Candidates& Search::optional_candidates(bool enabling) {
+  Candidates& built = candidates_here();
+  const Phase phase = enabling ? Phase::enable_optional : Phase::optional;
+  if (built.phase == phase) {
+    return built;
+  }
+  std::vector<uint32_t>& classes = built.classes;
+  candidates_bytes_ -= classes.capacity() * sizeof(uint32_t);
+  classes.clear();
+  wanted_.clear();
+  const int64_t until_ns = entry(cursor_.urgent).time;
+  const auto add = [this, until_ns, &classes](const std::vector<uint32_t>& list) {
+    for (const uint32_t index : list) {
+      if (invoke_ns_[classes_[index].ops.front()] > until_ns) {
+        break;  // lists are in class order, which is the order of first invocations
+      }
+      classes.push_back(index);
+    }
+  };
+  if (const auto here = legal_only_in_.find(state_); here != legal_only_in_.end()) {
+    add(here->second);
+  }
+  add(legal_in_many_);
+  bool any_blind = false;
+  const auto want = [this, &any_blind](StateId needs) {
+    if (needs == ModelInstance::kAnyState) {
+      any_blind = true;
+    } else if (needs != state_) {
+      wanted_.push_back(needs);
+    }
+  };
+  if (enabling) {
+    want(instance_->only_legal_in(entry(cursor_.urgent).op));
+  } else {
+    for (int32_t e = head(); entry(e).is_call && !any_blind; e = next_[static_cast<size_t>(e)]) {
+      if (!overwrites_[entry(e).op]) {
+        want(instance_->only_legal_in(entry(e).op));
+      }
+    }
+    const auto usable = [this, until_ns](uint32_t index) {
+      const OptionalClass& c = classes_[index];
+      return c.used < c.ops.size() && invoke_ns_[c.ops[c.used]] <= until_ns;
+    };
+    for (const auto& [needs, list] : legal_only_in_) {
+      if (std::any_of(list.begin(), list.end(), usable)) {
+        want(needs);
+      }
+    }
+    any_blind = any_blind || std::any_of(legal_in_many_.begin(), legal_in_many_.end(), usable);
+  }
+  if (any_blind) {
+    add(blind_);
+  } else {
+    for (const StateId needs : wanted_) {
+      if (const auto found = blind_by_result_.find(needs); found != blind_by_result_.end()) {
+        add(found->second);
+      }
+    }
+  }
+  std::sort(classes.begin(), classes.end());
+  classes.erase(std::unique(classes.begin(), classes.end()), classes.end());
+  built.any_blind = any_blind;
+  built.phase = phase;
+  candidates_bytes_ += classes.capacity() * sizeof(uint32_t);
+  return built;
+}
+
+// Tries optional moves from class cursor_.position on, until one is made or none is left;
+// with `enabling`, only those after which the urgent operation is legal.
+Search::Outcome Search::next_optional(bool enabling) {
+  const Candidates& candidates = optional_candidates(enabling);
+  const int64_t until_ns = entry(cursor_.urgent).time;  // optional operations invoked by then may move
+  for (auto next = std::lower_bound(candidates.classes.begin(), candidates.classes.end(), cursor_.position);
+       next != candidates.classes.end(); ++next) {
+    const OptionalClass& c = classes_[*next];
+    cursor_.position = *next + 1;
+    if (c.used == c.ops.size()) {
+      continue;
+    }
+    const uint32_t op = c.ops[c.used];
+    if (invoke_ns_[op] > until_ns || (run_start_ != kNone && c.blind)) {
+      continue;
+    }
+    ++steps_;
+    const Step step = instance_->step(state_, op);
+    if (!step.legal || step.next == state_ || step.next == run_start_) {
+      continue;
+    }
+    if (enabling) {
+      ++steps_;
+      if (!instance_->step(step.next, entry(cursor_.urgent).op).legal) {
+        continue;
+      }
+    } else if ((!c.blind || candidates.any_blind) && !changes_a_move(step.next)) {
+      continue;  // rule 3; a blind class found by its state changes a move by construction
+    }
+    if (enter(op, step, false)) {
+      return Outcome::moved;
+    }
+  }
+  cursor_.position = static_cast<uint32_t>(classes_.size());
+  return Outcome::none_left;
+}
+
+// Rule 3: whether some move after an optional one that leads to `after` would step otherwise
+// than it does from here. Only required moves and optional ones that do not overwrite can
+// follow an optional move (rule 4).
+bool Search::changes_a_move(StateId after) {
+  const auto changed = [this, after](uint32_t op) {
+    steps_ += 2;
+    const Step there = instance_->step(after, op);
+    if (!there.legal) {
+      return false;
+    }
+    const Step here = instance_->step(state_, op);
+    return !here.legal || here.next != there.next;
+  };
+  for (int32_t e = head(); entry(e).is_call; e = next_[static_cast<size_t>(e)]) {
+    if (changed(entry(e).op)) {
+      return true;
+    }
+  }
+  const int64_t until_ns = entry(cursor_.urgent).time;
+  for (const OptionalClass& c : classes_) {
+    if (invoke_ns_[c.ops.front()] > until_ns) {
+      break;
+    }
+    if (c.used < c.ops.size() && !c.blind && invoke_ns_[c.ops[c.used]] <= until_ns && changed(c.ops[c.used])) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// One step of the enumeration of the current configuration's moves (see Phase).
+Search::Outcome Search::advance() {
+  switch (cursor_.phase) {
+    case Phase::fresh: {
+      bool dead_end = false;
+      if (forced_move(&dead_end)) {
+        return Outcome::moved;
+      }
+      if (dead_end) {
+        return Outcome::none_left;
+      }
+      // Some required operation is unlinearized, so its return entry is in the list: scans
+      // that stop at the first return never run off the end.
+      int32_t e = head();
+      while (entry(e).is_call) {
+        e = next_[static_cast<size_t>(e)];
+      }
+      cursor_.urgent = e;
+      cursor_.phase = Phase::urgent;
+      return Outcome::tried;
+    }
+    case Phase::urgent: {
+      const uint32_t urgent = entry(cursor_.urgent).op;
+      ++steps_;
+      const Step step = instance_->step(state_, urgent);
+      if (!step.legal && hopeless(urgent)) {
+        return Outcome::none_left;  // rule 5
+      }
+      // When the urgent operation is legal here, every move "enables" it: skip those stages.
+      cursor_.phase = step.legal ? Phase::required : Phase::enable_required;
+      cursor_.position = step.legal ? 0 : static_cast<uint32_t>(head());
+      if (!step.legal || useless_after_run(urgent, step)) {
+        return Outcome::tried;
+      }
+      return enter(urgent, step, false) ? Outcome::moved : Outcome::tried;
+    }
+    case Phase::required: {
+      const int32_t e = next_call();
+      if (e < 0) {
+        cursor_.phase = Phase::optional;
+        cursor_.position = 0;
+        return Outcome::tried;
+      }
+      if (entry(e).op == entry(cursor_.urgent).op) {
+        return Outcome::tried;  // tried first
+      }
+      return try_required(entry(e).op, false);
+    }
+    case Phase::enable_required: {
+      const auto e = static_cast<int32_t>(cursor_.position);
+      if (!entry(e).is_call) {
+        cursor_.phase = Phase::enable_optional;
+        cursor_.position = 0;
+        return Outcome::tried;
+      }
+      cursor_.position = static_cast<uint32_t>(next_[static_cast<size_t>(e)]);
+      if (entry(e).op == entry(cursor_.urgent).op) {
+        return Outcome::tried;  // tried first
+      }
+      return try_required(entry(e).op, cursor_.phase == Phase::enable_required);
+    }
+    case Phase::enable_optional:
+      if (next_optional(true) == Outcome::moved) {
+        return Outcome::moved;
+      }
+      cursor_.phase = Phase::required;
+      cursor_.position = 0;
+      return Outcome::tried;
+    case Phase::optional:
+      return next_optional(false);
+  }
+  return Outcome::none_left;
+}
+
+// Rule 5 for the required operation `op`, unlinearized and illegal here: it can become legal
+// neither from here through operations that do not overwrite, nor from what any unlinearized
+// operation that overwrites and is invoked before `op` returns would write.
+bool Search::hopeless(uint32_t op) {
+  if (instance_->can_become_legal(state_, op, false)) {
     return false;
   }
-  set_bit(op);
-  if (!memo_.insert(bits_hash_, step.next, words_, low_, std::max(low_, high_))) {
-    clear_bit(op);
-    return false;
+  const auto rescues = [this, op](uint32_t writer) {
+    ++steps_;
+    const Step written = instance_->step(state_, writer);
+    return !written.legal || instance_->can_become_legal(written.next, op, false);
+  };
+  const int64_t until_ns = history_.operations[global_[op]].complete_ns;
+  // The list holds the unlinearized required operations, in time order.
+  for (int32_t e = head(); e != sentinel_ && entry(e).time <= until_ns; e = next_[static_cast<size_t>(e)]) {
+    if (entry(e).is_call && overwrites_[entry(e).op] && rescues(entry(e).op)) {
+      return false;
+    }
   }
-  stack_.push_back({call, state_});
-  state_ = step.next;
-  lift(call);
-  if (op < required_) {
-    --required_left_;
+  for (const OptionalClass& c : classes_) {
+    if (invoke_ns_[c.ops.front()] > until_ns) {
+      break;
+    }
+    if (c.used < c.ops.size() && overwrites_[c.ops[c.used]] && invoke_ns_[c.ops[c.used]] <= until_ns &&
+        rescues(c.ops[c.used])) {
+      return false;
+    }
   }
   return true;
+}
+
+// Rule 6: a required operation that is legal in no state the history could ever reach.
+void Search::find_doomed() {
+  int64_t earliest = kNeverNs;
+  for (uint32_t op = 0; op < required_; ++op) {
+    const int64_t complete_ns = history_.operations[global_[op]].complete_ns;
+    if (complete_ns < earliest && !instance_->can_become_legal(state_, op, true)) {
+      earliest = complete_ns;
+      doomed_ = op;
+    }
+  }
 }
 
 void Search::record_prefix() {
@@ -198,7 +658,7 @@ void Search::record_prefix() {
   }
   best_.resize(stack_.size());
   for (size_t i = dirty_from_; i < stack_.size(); ++i) {
-    best_[i] = entries_[static_cast<size_t>(stack_[i].entry)].op;
+    best_[i] = stack_[i].op;
   }
   best_state_ = state_;
   dirty_from_ = stack_.size();
@@ -210,7 +670,10 @@ bool Search::charge() {
   return budget_.spend_steps(spent);
 }
 
-size_t Search::memory_bytes() const { return memo_.memory_bytes() + instance_->memory_bytes(); }
+size_t Search::memory_bytes() const {
+  return fixed_bytes_ + candidates_bytes_ + candidates_.capacity() * sizeof(Candidates) + memo_.memory_bytes() +
+         optional_sets_.memory_bytes() + instance_->memory_bytes() + stack_.capacity() * sizeof(Frame);
+}
 
 bool Search::within_memory() {
   if (memory_bytes() + budget_.memory_bytes_elsewhere <= budget_.options.memory_limit_bytes) {
@@ -227,7 +690,8 @@ std::optional<SearchOutcome> Search::run(uint64_t max_steps) {
     state_ = instance_->init();
     best_state_ = state_;
     required_left_ = required_;
-    entry_ = head();
+    cursor_ = Cursor{};
+    find_doomed();
   }
   const uint64_t pause_at = steps_ + max_steps;
   SearchOutcome outcome;
@@ -241,19 +705,10 @@ std::optional<SearchOutcome> Search::run(uint64_t max_steps) {
         return std::nullopt;
       }
     }
-    // Some required operation is unlinearized, so its return entry is ahead: the scan never
-    // runs off the end of the list.
-    CONSIM_ASSERT(entry_ != sentinel_);
-    if (entries_[static_cast<size_t>(entry_)].is_call) {
-      if (try_linearize(entry_)) {
-        record_prefix();
-        entry_ = head();
-      } else {
-        entry_ = next_[static_cast<size_t>(entry_)];
-      }
+    if (advance() != Outcome::none_left) {
       continue;
     }
-    if (stack_.empty()) {
+    if (stack_.empty() || finished_) {
       charge();
       SearchOutcome failed = fail_outcome();
       failed.steps = steps_;
@@ -269,20 +724,35 @@ std::optional<SearchOutcome> Search::run(uint64_t max_steps) {
   return outcome;
 }
 
-// The operation returning at the scan position was not linearized in time: undo the latest
-// choice and try the entries after it.
+// The current configuration has no move left: undo the move that reached it and resume the
+// enumeration of its parent's moves after that one (or keep backtracking past a forced move).
 void Search::backtrack() {
-  const Frame frame = stack_.back();
-  stack_.pop_back();
-  dirty_from_ = std::min(dirty_from_, stack_.size());
-  const uint32_t op = entries_[static_cast<size_t>(frame.entry)].op;
-  state_ = frame.state_before;
-  clear_bit(op);
-  unlift(frame.entry);
-  if (op < required_) {
-    ++required_left_;
+  for (;;) {
+    CONSIM_ASSERT(!stack_.empty());
+    const Frame frame = stack_.back();
+    stack_.pop_back();
+    dirty_from_ = std::min(dirty_from_, stack_.size());
+    state_ = frame.state_before;
+    run_start_ = frame.run_start_before;
+    cursor_ = frame.resume;
+    if (is_optional(frame.op)) {
+      --classes_[class_of_[frame.op - required_]].used;
+      optional_set_ = frame.optional_set_before;
+    } else {
+      clear_bit(frame.op);
+      unlift(call_of_[frame.op]);
+      ++required_left_;
+    }
+    if (!frame.forced) {
+      return;
+    }
+    if (stack_.empty()) {
+      // The root's only move failed: nothing is left to try anywhere.
+      cursor_.phase = Phase::optional;
+      cursor_.position = static_cast<uint32_t>(classes_.size());
+      return;
+    }
   }
-  entry_ = next_[static_cast<size_t>(frame.entry)];
 }
 
 SearchOutcome Search::fail_outcome() const {
@@ -292,6 +762,11 @@ SearchOutcome Search::fail_outcome() const {
   for (const uint32_t op : best_) {
     placed[op] = true;
     outcome.longest_prefix.push_back(global_[op]);
+  }
+  if (doomed_ != kNone) {
+    outcome.blocking_operation = global_[doomed_];
+    outcome.state = instance_->describe_state(best_state_);
+    return outcome;
   }
   // The operation that blocks the longest prefix: the first required one to return.
   int64_t earliest = kNeverNs;

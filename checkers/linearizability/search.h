@@ -1,11 +1,14 @@
-// One partition's search (internal to the checker). See checker.h for the contract.
+// One partition's search (internal to the checker). See checker.h for the contract and
+// search.cc for the algorithm and its pruning rules.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "checkers/linearizability/checker.h"
@@ -49,54 +52,134 @@ class Search {
   size_t memory_bytes() const;
 
  private:
+  static constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+
+  // A required operation's invocation (call) or response (return) in the list of pending events.
   struct Entry {
     int64_t time = 0;
     uint32_t op = 0;  // local operation index (= its bit)
     bool is_call = true;
-    int32_t match = -1;  // a call's return entry, -1 when the operation is optional
+    int32_t match = -1;  // a call's return entry
   };
+  // Optional operations that step identically from every state, in invocation order. The
+  // search only ever uses the first `used` of them (symmetry: any one would do).
+  struct OptionalClass {
+    std::vector<uint32_t> ops;  // local operation indices
+    uint32_t used = 0;
+    bool blind = false;                        // ModelInstance::overwrites
+    StateId result = 0;                        // blind: the state it leaves, wherever it starts
+    StateId needs = ModelInstance::kAnyState;  // not blind: ModelInstance::only_legal_in
+  };
+  // Where the enumeration of a configuration's moves stands. Stages, in order: forced moves
+  // (rule 1); the urgent operation, the one whose return is first pending (Lowe's
+  // just-in-time order); when it is illegal here, the moves after which it is legal, required
+  // then optional; every required move by interval midpoint; the optional moves that could
+  // matter, by class. A move tried twice finds its configuration in the memo the second time.
+  // `position` is an entry (Phase::enable_required), an index into Candidates::calls
+  // (Phase::required) or a class (optional phases).
+  enum class Phase : uint8_t { fresh, urgent, enable_required, enable_optional, required, optional };
+  struct Cursor {
+    Phase phase = Phase::fresh;
+    int32_t urgent = 0;     // the first return entry in the list (set after Phase::fresh)
+    uint32_t position = 0;  // where to go on (see above)
+  };
+  // One linearized operation on the search path, and what to restore when it is undone.
   struct Frame {
-    int32_t entry;
+    uint32_t op;
     StateId state_before;
+    StateId run_start_before;
+    uint32_t optional_set_before;
+    Cursor resume;  // the parent configuration's enumeration, after this move
+    bool forced;    // the only move worth trying from its configuration: undo it and keep backtracking
+  };
+  enum class Outcome : uint8_t { moved, tried, none_left };
+  // The orders in which a configuration's moves are tried, built when first needed and kept
+  // while its moves are tried: rebuilding them after every failed move would cost more than
+  // the moves.
+  struct Candidates {
+    std::vector<uint32_t> classes;  // in class order
+    Phase phase = Phase::fresh;     // the phase they were built for; fresh: not built
+    bool any_blind = false;         // every blind class is in
+    std::vector<int32_t> calls;     // Phase::required: the call entries, by interval midpoint
+    bool calls_built = false;
   };
 
   void order_operations(const std::vector<size_t>& ops, const Model& model);
   void build_entries();
+  void build_classes();
   void lift(int32_t call);
   void unlift(int32_t call);
   void set_bit(uint32_t op);
   void clear_bit(uint32_t op);
-  bool try_linearize(int32_t call);
+  bool useless_after_run(uint32_t op, const Step& step);
+  bool enter(uint32_t op, Step step, bool forced);
+  bool forced_move(bool* dead_end);
+  Outcome try_required(uint32_t op, bool enabling);
+  Outcome next_optional(bool enabling);
+  const Candidates& optional_candidates(bool enabling);
+  Candidates& candidates_here();
+  int32_t next_call();
+  Outcome advance();
+  bool hopeless(uint32_t op);
+  bool changes_a_move(StateId after);
+  void find_doomed();
   void record_prefix();
   bool charge();
   bool within_memory();
   void backtrack();
   SearchOutcome fail_outcome() const;
 
-  int32_t head() const { return next_[sentinel_]; }
+  bool is_optional(uint32_t op) const { return op >= required_; }
+  int32_t head() const { return next_[static_cast<size_t>(sentinel_)]; }
+  const Entry& entry(int32_t e) const { return entries_[static_cast<size_t>(e)]; }
 
   const History& history_;
   Budget& budget_;
   std::vector<size_t> global_;  // local op -> index in history.operations; required ops first
-  size_t required_ = 0;
-  std::vector<Entry> entries_;
+  uint32_t required_ = 0;
+  std::vector<Entry> entries_;    // required operations only
+  std::vector<int32_t> call_of_;  // required op -> its call entry
   std::vector<int32_t> next_, prev_;
   int32_t sentinel_ = 0;
+  std::vector<OptionalClass> classes_;  // by their first operation's invocation
+  std::vector<uint32_t> class_of_;      // optional op - required_ -> class
+  // Indexes of the classes (each list in class order), to find the optional moves that could
+  // matter in a configuration without trying every class (see optional_candidates).
+  std::unordered_map<StateId, std::vector<uint32_t>> blind_by_result_;
+  std::unordered_map<StateId, std::vector<uint32_t>> legal_only_in_;  // not blind, one legal state
+  std::vector<uint32_t> blind_;                                       // all blind classes
+  std::vector<uint32_t> legal_in_many_;                               // not blind, several legal states
+  std::vector<Candidates> candidates_;  // by stack depth: each configuration's on the path
+  size_t candidates_bytes_ = 0;         // held by the lists in candidates_
+  size_t fixed_bytes_ = 0;              // held by the tables built once, for the memory budget
+  std::vector<StateId> wanted_;         // scratch for optional_candidates
+  std::vector<int64_t> invoke_ns_;      // local op -> invocation time
+  std::vector<bool> overwrites_;        // local op -> ModelInstance::overwrites
+  std::vector<bool> observes_only_;     // local op -> Model::observes_only
   std::unique_ptr<ModelInstance> instance_;
-  Memo memo_;
-  std::vector<uint64_t> words_;
+  DominanceMemo memo_;
+  OptionalSets optional_sets_;
+  std::vector<uint64_t> words_;  // linearized required operations
   uint32_t low_ = 0, high_ = 0;  // words below low_ are all ones; from high_ on, zero
+  // Zobrist hash of the linearized required operations that are not observes_only (see
+  // DominanceMemo).
   uint64_t bits_hash_ = 0;
   StateId state_ = 0;
+  // The state before the optional operations linearized since the last required one (kNone:
+  // the last operation linearized was required).
+  StateId run_start_ = kNone;
+  uint32_t optional_set_ = 0;
   std::vector<Frame> stack_;
   size_t required_left_ = 0;
+  Cursor cursor_;
   uint64_t steps_ = 0;
   std::vector<uint32_t> best_;  // longest linearization found (local ops)
   StateId best_state_ = 0;
   size_t dirty_from_ = 0;  // best_ agrees with the stack below this depth
   bool started_ = false;
-  int32_t entry_ = 0;     // where the scan resumes
-  uint64_t charged_ = 0;  // steps already charged to the budget
+  uint32_t doomed_ = kNone;  // a required operation no reachable state allows (rule 6)
+  bool finished_ = false;    // the doomed operation became urgent: the search is over
+  uint64_t charged_ = 0;     // steps already charged to the budget
 };
 
 }  // namespace consim::checkers::lin

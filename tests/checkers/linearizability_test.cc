@@ -136,17 +136,19 @@ TEST(Linearizability, ViolationNamesTheOperationThePrefixAndTheState) {
   EXPECT_EQ(result.counterexample->state, "1");
 }
 
-// Many concurrent writes and a read of a value nobody wrote: the search must try every subset.
+// Many concurrent writes, then two reads that disagree with no write between them: the search
+// must try every order of the writes. (A read of a value nobody wrote would be too easy: the
+// checker sees at once that no state can ever satisfy it.)
 std::string hard_history(int writers) {
   std::string text;
   for (int p = 0; p < writers; ++p) {
     text += ev(p, "invoke", "write", std::to_string(p), p);
   }
-  text += ev(100, "invoke", "read", "null", 100);
   for (int p = 0; p < writers; ++p) {
     text += ev(p, "ok", "write", std::to_string(p), 200 + p);
   }
-  return text + ev(100, "ok", "read", "999", 300);
+  text += ev(100, "invoke", "read", "null", 300) + ev(100, "ok", "read", "0", 301);
+  return text + ev(101, "invoke", "read", "null", 302) + ev(101, "ok", "read", "1", 303);
 }
 
 TEST(Linearizability, HardViolationIsFoundWithoutABudget) {
