@@ -62,7 +62,13 @@ using Fields = std::vector<Field>;
 // Field vectors are recycled through a small per-thread pool: a record is built and dropped for
 // almost every simulated event, and the allocation would otherwise dominate.
 Fields acquire_fields();
-void release_fields(Fields&& fields);
+void recycle_fields(Fields&& fields);
+// Inline, because most calls hand back an empty, moved-from vector: nothing to do.
+inline void release_fields(Fields&& fields) {
+  if (fields.capacity() != 0) {
+    recycle_fields(std::move(fields));
+  }
+}
 
 // The value of field `key`, or nullptr when absent (or of another type).
 template <typename T>
