@@ -1,6 +1,7 @@
 #include "harness/raft_cluster.h"
 
 #include <algorithm>
+#include <typeinfo>
 
 #include "base/assert.h"
 
@@ -70,13 +71,22 @@ std::vector<NodeId> RaftCluster::nodes() const {
   return all;
 }
 
-NodeHost* RaftCluster::host(NodeId node) const { return dynamic_cast<NodeHost*>(world_->process(host_of(node))); }
+// NodeHost and RaftNode are final: comparing dynamic types is exact and cheaper than dynamic_cast
+// (the load generators ask for the leader on every proposal).
+NodeHost* RaftCluster::host(NodeId node) const {
+  sim::Process* process = world_->process(host_of(node));
+  return process != nullptr && typeid(*process) == typeid(NodeHost) ? static_cast<NodeHost*>(process) : nullptr;
+}
 
 bool RaftCluster::up(NodeId node) const { return world_->state(host_of(node)) == sim::HostState::kUp; }
 
 const RaftNode* RaftCluster::raft(NodeId node) const {
   const NodeHost* found = host(node);
-  return found == nullptr ? nullptr : dynamic_cast<const RaftNode*>(&found->node());
+  if (found == nullptr) {
+    return nullptr;
+  }
+  const protocols::Node& node_state = found->node();
+  return typeid(node_state) == typeid(RaftNode) ? static_cast<const RaftNode*>(&node_state) : nullptr;
 }
 
 std::vector<NodeId> RaftCluster::connected_leaders() const {

@@ -1,6 +1,7 @@
 #include "protocols/raft/raft_node.h"
 
 #include <algorithm>
+#include <typeinfo>
 #include <utility>
 
 #include "base/assert.h"
@@ -241,7 +242,11 @@ void RaftNode::request(const ClientRequest& request) {
 }
 
 void RaftNode::step(NodeId from, const MessagePtr& message) {
-  const auto* raft_message = dynamic_cast<const RaftMessage*>(message.get());
+  // RaftMessage is final: comparing the dynamic type is exact and far cheaper than a dynamic_cast.
+  const Message* received = message.get();
+  const auto* raft_message = received != nullptr && typeid(*received) == typeid(RaftMessage)
+                                 ? static_cast<const RaftMessage*>(received)
+                                 : nullptr;
   if (raft_message == nullptr || raft_message->from != from || raft_message->to != config_.id) {
     emit(Event("raft.ignored").add("from", from).add("reason", "malformed"));
     return;
