@@ -52,7 +52,8 @@ class Simulator : private AssertContext {
   // An event for the busiest records (network, disk, timers): built with fields only when
   // someone reads them, otherwise only hashed into the digest.
   TraceEvent event(Name kind) const {
-    return TraceEvent(kind, trace_.wants(kind) ? TraceEvent::Keep::fields : TraceEvent::Keep::hash_only);
+    return trace_.wants(kind) ? TraceEvent(kind)
+                              : TraceEvent(kind, TraceEvent::Keep::hash_only, trace_.readers_changed());
   }
 
  private:
