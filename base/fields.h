@@ -12,6 +12,7 @@
 #include <iosfwd>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -43,7 +44,17 @@ class Name {
   std::string str() const { return std::string(text_); }
 
   friend constexpr bool operator==(const Name& a, std::string_view b) { return a.text_ == b; }
-  friend constexpr bool same(const Name& a, const Name& b) { return a.hash_ == b.hash_ && a.text_ == b.text_; }
+  // Equal hashes nearly always mean the same literal, whose text then sits at one address (the
+  // linker merges equal literals): the bytes are compared only when the addresses differ.
+  friend constexpr bool same(const Name& a, const Name& b) {
+    if (a.hash_ != b.hash_ || a.text_.size() != b.text_.size()) {
+      return false;
+    }
+    if (!std::is_constant_evaluated() && a.text_.data() == b.text_.data()) {
+      return true;
+    }
+    return a.text_ == b.text_;
+  }
 
  private:
   constexpr Name(std::string_view text, uint64_t hash) : text_(text), hash_(hash) {}

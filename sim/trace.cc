@@ -8,9 +8,6 @@
 #include "base/assert.h"
 
 namespace consim::sim {
-const int64_t* TraceRecord::int_field(const Name& key) const { return find_field<int64_t>(fields, key); }
-const std::string* TraceRecord::string_field(const Name& key) const { return find_field<std::string>(fields, key); }
-const bool* TraceRecord::bool_field(const Name& key) const { return find_field<bool>(fields, key); }
 
 void append_json_string(std::string_view text, std::string& out) {
   out.push_back('"');

@@ -39,10 +39,11 @@ struct TraceRecord {
   // every event, and copying or hashing the keys would cost more than the rest of the record.
   Fields fields;
 
-  // The field's value, or nullptr when absent (or of another type).
-  const int64_t* int_field(const Name& key) const;
-  const std::string* string_field(const Name& key) const;
-  const bool* bool_field(const Name& key) const;
+  // The field's value, or nullptr when absent (or of another type). Inline: the checkers read
+  // several fields of nearly every protocol record.
+  const int64_t* int_field(const Name& key) const { return find_field<int64_t>(fields, key); }
+  const std::string* string_field(const Name& key) const { return find_field<std::string>(fields, key); }
+  const bool* bool_field(const Name& key) const { return find_field<bool>(fields, key); }
 };
 
 namespace detail {
