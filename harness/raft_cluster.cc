@@ -91,7 +91,8 @@ const RaftNode* RaftCluster::raft(NodeId node) const {
 
 std::vector<NodeId> RaftCluster::connected_leaders() const {
   std::vector<NodeId> leaders;
-  for (const NodeId node : nodes()) {
+  for (uint32_t i = 1; i <= options_.nodes; ++i) {
+    const NodeId node{i};
     const RaftNode* state = raft(node);
     if (state != nullptr && connected(node) && state->role() == protocols::raft::Role::kLeader) {
       leaders.push_back(node);
@@ -101,19 +102,29 @@ std::vector<NodeId> RaftCluster::connected_leaders() const {
 }
 
 std::optional<NodeId> RaftCluster::one_leader() const {
-  std::map<uint64_t, std::vector<NodeId>> by_term;
-  for (const NodeId node : connected_leaders()) {
-    by_term[raft(node)->term().value].push_back(node);
-  }
-  if (by_term.empty()) {
-    return std::nullopt;
-  }
-  for (const auto& [term, leaders] : by_term) {
-    if (leaders.size() > 1) {
-      return std::nullopt;
+  // Load generators ask on every proposal: no containers. Two leaders of one term make the answer
+  // "none"; otherwise the leader of the highest term.
+  std::optional<NodeId> newest;
+  uint64_t newest_term = 0;
+  for (uint32_t i = 1; i <= options_.nodes; ++i) {
+    const NodeId node{i};
+    const RaftNode* state = raft(node);
+    if (state == nullptr || !connected(node) || state->role() != protocols::raft::Role::kLeader) {
+      continue;
+    }
+    for (uint32_t j = 1; j < i; ++j) {
+      const RaftNode* other = raft(NodeId{j});
+      if (other != nullptr && connected(NodeId{j}) && other->role() == protocols::raft::Role::kLeader &&
+          other->term() == state->term()) {
+        return std::nullopt;
+      }
+    }
+    if (!newest.has_value() || state->term().value > newest_term) {
+      newest = node;
+      newest_term = state->term().value;
     }
   }
-  return by_term.rbegin()->second.front();
+  return newest;
 }
 
 std::string RaftCluster::violation_report() const {

@@ -1,9 +1,10 @@
-// A move-only `void()` callable with room for small captures inline: the event queue's callback.
+// Move-only callables with room for small captures inline: the event queue's callbacks and the
+// disks' sync completions.
 //
 // Nearly every event the simulator schedules is a lambda capturing a few words (a pointer, a host,
 // a slot, an id): std::function keeps only 16 bytes inline and allocates beyond that, and every
 // move of it goes through its manager. Here captures of up to kInlineBytes live in the object;
-// a trivially copyable capture moves with a plain copy of the buffer and needs no destructor.
+// a trivially copyable capture moves with a plain copy of its bytes and needs no destructor.
 // Larger captures (rare) go to the heap.
 #pragma once
 
@@ -15,15 +16,19 @@
 
 namespace consim::sim {
 
-class Callback {
+template <typename Signature>
+class SmallFunction;
+
+template <typename... Args>
+class SmallFunction<void(Args...)> {
  public:
   static constexpr size_t kInlineBytes = 48;
 
-  Callback() = default;
-  Callback(std::nullptr_t) {}  // NOLINT(google-explicit-constructor)
+  SmallFunction() = default;
+  SmallFunction(std::nullptr_t) {}  // NOLINT(google-explicit-constructor)
   template <typename F>
-  requires(!std::is_same_v<std::decay_t<F>, Callback> && std::is_invocable_r_v<void, std::decay_t<F>&>)
-      Callback(F&& function) {  // NOLINT(google-explicit-constructor)
+  requires(!std::is_same_v<std::decay_t<F>, SmallFunction> && std::is_invocable_v<std::decay_t<F>&, Args...>)
+      SmallFunction(F&& function) {  // NOLINT(google-explicit-constructor)
     using Stored = std::decay_t<F>;
     if constexpr (fits_inline<Stored>()) {
       ::new (static_cast<void*>(storage_)) Stored(std::forward<F>(function));
@@ -34,8 +39,8 @@ class Callback {
       ops_ = &kHeapOps<Stored>;
     }
   }
-  Callback(Callback&& other) noexcept : ops_(other.ops_) { take(other); }
-  Callback& operator=(Callback&& other) noexcept {
+  SmallFunction(SmallFunction&& other) noexcept : ops_(other.ops_) { take(other); }
+  SmallFunction& operator=(SmallFunction&& other) noexcept {
     if (this != &other) {
       reset();
       ops_ = other.ops_;
@@ -43,22 +48,22 @@ class Callback {
     }
     return *this;
   }
-  Callback& operator=(std::nullptr_t) {
+  SmallFunction& operator=(std::nullptr_t) {
     reset();
     return *this;
   }
-  Callback(const Callback&) = delete;
-  Callback& operator=(const Callback&) = delete;
-  ~Callback() { reset(); }
+  SmallFunction(const SmallFunction&) = delete;
+  SmallFunction& operator=(const SmallFunction&) = delete;
+  ~SmallFunction() { reset(); }
 
-  void operator()() { ops_->invoke(storage_); }
+  void operator()(Args... args) const { ops_->invoke(storage_, std::forward<Args>(args)...); }
   explicit operator bool() const { return ops_ != nullptr; }
-  friend bool operator==(const Callback& callback, std::nullptr_t) { return callback.ops_ == nullptr; }
+  friend bool operator==(const SmallFunction& function, std::nullptr_t) { return function.ops_ == nullptr; }
 
  private:
   struct Ops {
-    void (*invoke)(void* storage);
-    // Both null for a trivially copyable capture: the buffer is copied, nothing is destroyed.
+    void (*invoke)(void* storage, Args&&... args);
+    // Both null for a trivially copyable capture: its bytes are copied, nothing is destroyed.
     void (*move)(void* to, void* from);  // move-constructs into `to` and destroys `from`
     void (*destroy)(void* storage);
     size_t size;  // bytes of the buffer in use, copied when `move` is null
@@ -86,7 +91,7 @@ class Callback {
 
   template <typename Stored>
   static constexpr Ops kInlineOps{
-      [](void* storage) { inline_object<Stored>(storage)(); },
+      [](void* storage, Args&&... args) { inline_object<Stored>(storage)(std::forward<Args>(args)...); },
       trivial<Stored>() ? nullptr
                         : +[](void* to, void* from) {
                             ::new (to) Stored(std::move(inline_object<Stored>(from)));
@@ -97,14 +102,14 @@ class Callback {
   };
   template <typename Stored>
   static constexpr Ops kHeapOps{
-      [](void* storage) { (*boxed_object<Stored>(storage))(); },
+      [](void* storage, Args&&... args) { (*boxed_object<Stored>(storage))(std::forward<Args>(args)...); },
       nullptr,  // the pointer is copied
       [](void* storage) { delete boxed_object<Stored>(storage); },
       sizeof(Stored*),
   };
 
   // Moves `other`'s callable into this (ops_ already copied) and leaves `other` empty.
-  void take(Callback& other) noexcept {
+  void take(SmallFunction& other) noexcept {
     if (ops_ != nullptr) {
       if (ops_->move != nullptr) {
         ops_->move(storage_, other.storage_);
@@ -121,8 +126,12 @@ class Callback {
     ops_ = nullptr;
   }
 
-  alignas(std::max_align_t) unsigned char storage_[kInlineBytes];
+  // Mutable: calling does not change which callable this holds (as with std::function).
+  alignas(std::max_align_t) mutable unsigned char storage_[kInlineBytes];
   const Ops* ops_ = nullptr;
 };
+
+// What the event queue runs.
+using Callback = SmallFunction<void()>;
 
 }  // namespace consim::sim

@@ -110,17 +110,20 @@ SyncId Disk::sync(SyncCallback done) {
                 .add("sync", id.value)
                 .add("writes", static_cast<uint64_t>(pending_.size()))
                 .add("latency_ns", (done_at - sim_.now()).ns));
-  const uint64_t generation = generation_;
-  sim_.schedule_at(done_at, [this, id, upto_seq, generation, done = std::move(done)] {
-    complete_sync(id, upto_seq, generation, done);
-  });
+  syncs_.push_back(PendingSync{id, upto_seq, std::move(done)});
+  sim_.schedule_at(done_at, [this, id] { complete_sync(id); });
   return id;
 }
 
-void Disk::complete_sync(SyncId id, uint64_t upto_seq, uint64_t generation, const SyncCallback& done) {
-  if (generation != generation_) {
+void Disk::complete_sync(SyncId id) {
+  if (syncs_.empty() || syncs_.front().id != id) {
     return;  // the machine crashed after this sync was issued
   }
+  // Completion times never decrease between crashes, and equal times run in scheduling order.
+  const PendingSync sync = std::move(syncs_.front());
+  syncs_.pop_front();
+  const uint64_t upto_seq = sync.upto_seq;
+  const SyncCallback& done = sync.done;
   size_t made_durable = 0;
   if (!params_.lying_sync) {
     while (made_durable < pending_.size() && pending_[made_durable].seq <= upto_seq) {
@@ -141,7 +144,7 @@ void Disk::complete_sync(SyncId id, uint64_t upto_seq, uint64_t generation, cons
 }
 
 void Disk::crash() {
-  ++generation_;
+  syncs_.clear();
   ++stats_.crashes;
   stats_.writes_lost += pending_.size();
   bool torn = false;

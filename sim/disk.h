@@ -11,12 +11,13 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
+#include <deque>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "base/time.h"
+#include "sim/callback.h"
 #include "sim/ids.h"
 #include "sim/payload.h"
 #include "sim/rng.h"
@@ -53,7 +54,7 @@ struct DiskStats {
 
 class Disk {
  public:
-  using SyncCallback = std::function<void(SyncId)>;
+  using SyncCallback = SmallFunction<void(SyncId)>;
 
   Disk(Simulator& sim, HostId host, const DiskParams& params);
 
@@ -93,7 +94,15 @@ class Disk {
 
   void write(Op op);
   static void apply(const Op& op, DiskImage& image);
-  void complete_sync(SyncId id, uint64_t upto_seq, uint64_t generation, const SyncCallback& done);
+  // Syncs in flight, oldest first: they complete in the order they were requested, so a
+  // completion is always the front one's (and its event captures only the disk and the id). A
+  // crash drops them all; their events then find another id, or none, at the front.
+  struct PendingSync {
+    SyncId id;
+    uint64_t upto_seq;
+    SyncCallback done;
+  };
+  void complete_sync(SyncId id);
 
   Simulator& sim_;
   HostId host_;
@@ -101,9 +110,9 @@ class Disk {
   Rng rng_;
   DiskImage durable_;
   std::vector<Op> pending_;  // ordered by seq
+  std::deque<PendingSync> syncs_;
   uint64_t next_op_seq_ = 1;
   uint64_t next_sync_id_ = 1;
-  uint64_t generation_ = 0;  // bumped by crash(): syncs in flight then never complete
   SimTime last_sync_done_;
   DiskStats stats_;
 };

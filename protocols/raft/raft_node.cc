@@ -419,7 +419,7 @@ Ready RaftNode::ready() {
     ready.restore_index = restore_->meta.index;
     restore_ = nullptr;
   }
-  handed_out_ = log_.take_committed();
+  log_.take_committed(handed_out_);
   if (!handed_out_.empty()) {
     emit(Event("raft.apply")
              .add("first", handed_out_.front().index)
@@ -464,13 +464,17 @@ void RaftNode::recycle(Ready&& done) {
 void RaftNode::advance() {
   CONSIM_ASSERT_MSG(ready_in_flight_, "advance() without ready()");
   ready_in_flight_ = false;
-  std::vector<Entry> applied = std::move(handed_out_);
+  // The entries move to a second buffer, so that handed_out_ is empty while they are applied;
+  // the two swap buffers and keep their capacity.
+  std::vector<Entry>& applied = applying_;
+  applied.swap(handed_out_);
   handed_out_.clear();
   // A snapshot installed while this Ready was executed (inputs may be stepped meanwhile)
   // already carries the configuration of everything it covers: replaying older changes on top
   // of it would corrupt it.
   std::erase_if(applied, [this](const Entry& entry) { return entry.index <= log_.snapshot().index; });
   apply_conf_changes(applied);
+  applied.clear();
   if (role_ == Role::kLeader) {
     maybe_leave_joint();
   }
