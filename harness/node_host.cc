@@ -178,7 +178,7 @@ void NodeHost::finish_ready() {
     if (crashed_before("send")) {
       return;
     }
-    for (const protocols::Outgoing& outgoing : ready.messages) {
+    for (protocols::Outgoing& outgoing : ready.messages) {
       send(outgoing);
     }
   }
@@ -243,9 +243,9 @@ void NodeHost::write(const protocols::StorageWrite& storage_write) {
   }
 }
 
-void NodeHost::send(const protocols::Outgoing& outgoing) {
+void NodeHost::send(protocols::Outgoing& outgoing) {
   const sim::HostId to = host_of(outgoing.to);
-  sim::PayloadPtr payload = outgoing.message;
+  sim::PayloadPtr payload = std::move(outgoing.message);  // the Ready is done with it
   if (outgoing.channel == protocols::Channel::kDatagram) {
     context_.send(to, std::move(payload), outgoing.bytes);
     return;

@@ -85,7 +85,8 @@ class NodeHost final : public sim::Process {
   void finish_ready();
   bool crashed_before(std::string_view step);
   void write(const protocols::StorageWrite& write);
-  void send(const protocols::Outgoing& outgoing);
+  // Takes the message out of `outgoing`.
+  void send(protocols::Outgoing& outgoing);
   void serve_reads();
   void maybe_compact();
 

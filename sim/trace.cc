@@ -172,7 +172,7 @@ uint64_t Trace::interested_slow(const Name& kind) const {
   return mask;
 }
 
-void Trace::emit(SimTime time, TraceEvent event) {
+void Trace::emit(SimTime time, TraceEvent&& event) {
   TraceRecord& record = event.record_;
   record.time = time;
   digest_ = fold(digest_, time, record.node, record.kind, event.field_count_, event.hash_.value());

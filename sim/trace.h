@@ -218,7 +218,7 @@ class Trace {
  public:
   using Subscriber = std::function<void(const TraceRecord&)>;
 
-  void emit(SimTime time, TraceEvent event);
+  void emit(SimTime time, TraceEvent&& event);
 
   // True when a record of `kind` would be read by someone (a stream, the kept records, a
   // subscriber whose prefixes match); otherwise it only needs folding into the digest.
