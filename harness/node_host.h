@@ -38,6 +38,9 @@ struct NodeHostHooks {
   // Fault injection: return true to crash this machine right before `step`
   // ("write", "sync", "events", "send", "apply", "advance").
   std::function<bool(protocols::NodeId, std::string_view step)> crash_point;
+  // When set, crash_point is consulted only while *crash_point_armed is true: a harness that
+  // arms crash points later need not have every host call into it before every step.
+  const bool* crash_point_armed = nullptr;
   std::function<void(sim::HostId)> crash;  // how to crash a machine (World::crash)
 };
 

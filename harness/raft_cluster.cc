@@ -48,6 +48,7 @@ RaftCluster::RaftCluster(const RaftClusterOptions& options) : options_(options) 
   NodeHostHooks hooks;
   hooks.crash = [this](sim::HostId host) { world_->crash(host); };
   hooks.crash_point = [this](NodeId node, std::string_view step) { return crash_point_ && crash_point_(node, step); };
+  hooks.crash_point_armed = &crash_point_armed_;
   const NodeHostOptions host_options = options_.host;
   sim::WorldConfig world_config;
   world_config.hosts = options_.nodes;
@@ -276,6 +277,7 @@ void RaftCluster::restart(NodeId node) { world_->restart(host_of(node)); }
 
 void RaftCluster::set_crash_point(std::function<bool(NodeId, std::string_view)> decide) {
   crash_point_ = std::move(decide);
+  crash_point_armed_ = crash_point_ != nullptr;
 }
 
 }  // namespace consim::harness
