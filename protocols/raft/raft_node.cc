@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "base/assert.h"
+#include "base/pool.h"
 #include "protocols/raft/quorum.h"
 #include "protocols/raft/storage.h"
 
@@ -191,7 +192,7 @@ void RaftNode::send(RaftMessage message) {
   const NodeId to = message.to;
   CONSIM_ASSERT(to.valid());
   CONSIM_ASSERT(to != config_.id);
-  auto shared = std::make_shared<const RaftMessage>(std::move(message));
+  auto shared = make_pooled<const RaftMessage>(std::move(message));
   const uint32_t bytes = shared->bytes();
   messages_.push_back(Outgoing{to, std::move(shared), bytes, Channel::kDatagram});
 }
@@ -376,7 +377,7 @@ Ready RaftNode::ready() {
   if (log_.last_index() > disk_log_last_) {
     StorageWrite append{Kind::kAppend, kLogFile, {}, 0};
     for (LogIndex i = disk_log_last_.next(); i <= log_.last_index(); i = i.next()) {
-      append.records.push_back(store(std::make_shared<EntryRecord>(log_.at(i))));
+      append.records.push_back(store(make_pooled<EntryRecord>(log_.at(i))));
     }
     ready.writes.push_back(std::move(append));
     disk_log_last_ = log_.last_index();
@@ -396,7 +397,7 @@ Ready RaftNode::ready() {
       durable_change = log_.at(i).type == EntryType::kConfChange;
     }
     ready.writes.push_back(
-        StorageWrite{Kind::kReplace, kHardStateFile, {store(std::make_shared<HardStateRecord>(state))}, 0});
+        StorageWrite{Kind::kReplace, kHardStateFile, {store(make_pooled<HardStateRecord>(state))}, 0});
     disk_term_ = term_;
     disk_vote_ = vote;
     disk_commit_ = log_.committed();
