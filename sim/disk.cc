@@ -36,34 +36,35 @@ void Disk::write(Op op) {
   for (const DiskRecord& record : op.records) {
     stats_.bytes_written += record.bytes;
   }
+  stats_.bytes_written += op.appended.bytes;
   pending_.push_back(std::move(op));
 }
 
 void Disk::append(const std::string& file, DiskRecord record) {
   CONSIM_ASSERT(!record.torn);
-  Op op{0, OpKind::kAppend, file, {}, 0};
-  op.records.push_back(std::move(record));
+  Op op{0, OpKind::kAppend, file, {}, 0, {}};
+  op.appended = std::move(record);
   write(std::move(op));
 }
 
 void Disk::truncate_suffix(const std::string& file, size_t keep) {
-  write(Op{0, OpKind::kTruncateSuffix, file, {}, keep});
+  write(Op{0, OpKind::kTruncateSuffix, file, {}, keep, {}});
 }
 
 void Disk::truncate_prefix(const std::string& file, size_t drop) {
-  write(Op{0, OpKind::kTruncatePrefix, file, {}, drop});
+  write(Op{0, OpKind::kTruncatePrefix, file, {}, drop, {}});
 }
 
 void Disk::replace(const std::string& file, std::vector<DiskRecord> records) {
-  write(Op{0, OpKind::kReplace, file, std::move(records), 0});
+  write(Op{0, OpKind::kReplace, file, std::move(records), 0, {}});
 }
 
-void Disk::remove(const std::string& file) { write(Op{0, OpKind::kRemove, file, {}, 0}); }
+void Disk::remove(const std::string& file) { write(Op{0, OpKind::kRemove, file, {}, 0, {}}); }
 
 void Disk::apply(const Op& op, DiskImage& image) {
   switch (op.kind) {
     case OpKind::kAppend:
-      image[op.file].push_back(op.records.front());
+      image[op.file].push_back(op.appended);
       break;
     case OpKind::kTruncateSuffix: {
       auto it = image.find(op.file);
@@ -151,7 +152,7 @@ void Disk::crash() {
   // Only the first write after the durable point can have partly reached the platter.
   if (!pending_.empty() && pending_.front().kind == OpKind::kAppend && rng_.bernoulli(params_.torn_write_probability)) {
     const Op& first = pending_.front();
-    DiskRecord partial = first.records.front();
+    DiskRecord partial = first.appended;
     partial.torn = true;
     partial.bytes /= 2;
     durable_[first.file].push_back(std::move(partial));

@@ -88,8 +88,9 @@ class Disk {
     uint64_t seq;
     OpKind kind;
     std::string file;
-    std::vector<DiskRecord> records;  // append: one; replace: all
+    std::vector<DiskRecord> records;  // replace: all
     size_t count = 0;                 // truncations
+    DiskRecord appended;              // append: the record (one per entry: no vector for it)
   };
 
   void write(Op op);
