@@ -81,9 +81,11 @@ inline void release_fields(Fields&& fields) {
   }
 }
 
-// The value of field `key`, or nullptr when absent (or of another type).
+// The value of field `key`, or nullptr when absent (or of another type). Always inlined: the
+// keys are literals, so the comparisons fold to constants at each call site (the checkers read
+// fields of nearly every record).
 template <typename T>
-const T* find_field(const Fields& fields, const Name& key) {
+[[gnu::always_inline]] inline const T* find_field(const Fields& fields, const Name& key) {
   for (const auto& [name, value] : fields) {
     if (same(name, key)) {
       return std::get_if<T>(&value);
