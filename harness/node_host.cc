@@ -233,6 +233,10 @@ void NodeHost::write(const protocols::StorageWrite& storage_write) {
       disk.truncate_prefix(storage_write.file, storage_write.count);
       return;
     case Kind::kReplace: {
+      if (storage_write.records.size() == 1) {  // the hard state, every Ready that changes it
+        disk.replace_one(storage_write.file, wrap(storage_write.records.front()));
+        return;
+      }
       std::vector<sim::DiskRecord> records;
       for (const protocols::StoredRecord& record : storage_write.records) {
         records.push_back(wrap(record));

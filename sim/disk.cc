@@ -59,6 +59,11 @@ void Disk::replace(const std::string& file, std::vector<DiskRecord> records) {
   write(Op{0, OpKind::kReplace, file, std::move(records), 0, {}});
 }
 
+void Disk::replace_one(const std::string& file, DiskRecord record) {
+  CONSIM_ASSERT(!record.torn);
+  write(Op{0, OpKind::kReplaceOne, file, {}, 0, std::move(record)});
+}
+
 void Disk::remove(const std::string& file) { write(Op{0, OpKind::kRemove, file, {}, 0, {}}); }
 
 void Disk::apply(const Op& op, DiskImage& image) {
@@ -79,6 +84,12 @@ void Disk::apply(const Op& op, DiskImage& image) {
         const size_t drop = std::min(op.count, it->second.size());
         it->second.erase(it->second.begin(), it->second.begin() + static_cast<std::ptrdiff_t>(drop));
       }
+      break;
+    }
+    case OpKind::kReplaceOne: {
+      std::vector<DiskRecord>& records = image[op.file];
+      records.clear();
+      records.push_back(op.appended);
       break;
     }
     case OpKind::kReplace:

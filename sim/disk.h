@@ -65,6 +65,8 @@ class Disk {
   void truncate_prefix(const std::string& file, size_t drop);
   // Atomically replaces the whole file (write to a temporary file, then rename).
   void replace(const std::string& file, std::vector<DiskRecord> records);
+  // The same with exactly one record (a hard state, a snapshot), without a vector for it.
+  void replace_one(const std::string& file, DiskRecord record);
   void remove(const std::string& file);
 
   // Requests a sync of every write issued so far; `done` runs when it completes.
@@ -83,14 +85,14 @@ class Disk {
   const DiskStats& stats() const { return stats_; }
 
  private:
-  enum class OpKind : uint8_t { kAppend, kTruncateSuffix, kTruncatePrefix, kReplace, kRemove };
+  enum class OpKind : uint8_t { kAppend, kTruncateSuffix, kTruncatePrefix, kReplace, kReplaceOne, kRemove };
   struct Op {
     uint64_t seq;
     OpKind kind;
     std::string file;
     std::vector<DiskRecord> records;  // replace: all
     size_t count = 0;                 // truncations
-    DiskRecord appended;              // append: the record (one per entry: no vector for it)
+    DiskRecord appended;              // append, replace with one: the record (no vector for it)
   };
 
   void write(Op op);
