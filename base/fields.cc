@@ -37,8 +37,8 @@ Fields acquire_fields() {
   return fields;
 }
 
-void release_fields(Fields&& fields) {
-  if (field_pool.size() < kPoolLimit && fields.capacity() != 0) {
+void recycle_fields(Fields&& fields) {
+  if (field_pool.size() < kPoolLimit) {
     fields.clear();
     field_pool.push_back(std::move(fields));
   }

@@ -12,6 +12,7 @@
 #include <iosfwd>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -43,7 +44,17 @@ class Name {
   std::string str() const { return std::string(text_); }
 
   friend constexpr bool operator==(const Name& a, std::string_view b) { return a.text_ == b; }
-  friend constexpr bool same(const Name& a, const Name& b) { return a.hash_ == b.hash_ && a.text_ == b.text_; }
+  // Equal hashes nearly always mean the same literal, whose text then sits at one address (the
+  // linker merges equal literals): the bytes are compared only when the addresses differ.
+  friend constexpr bool same(const Name& a, const Name& b) {
+    if (a.hash_ != b.hash_ || a.text_.size() != b.text_.size()) {
+      return false;
+    }
+    if (!std::is_constant_evaluated() && a.text_.data() == b.text_.data()) {
+      return true;
+    }
+    return a.text_ == b.text_;
+  }
 
  private:
   constexpr Name(std::string_view text, uint64_t hash) : text_(text), hash_(hash) {}
@@ -62,11 +73,19 @@ using Fields = std::vector<Field>;
 // Field vectors are recycled through a small per-thread pool: a record is built and dropped for
 // almost every simulated event, and the allocation would otherwise dominate.
 Fields acquire_fields();
-void release_fields(Fields&& fields);
+void recycle_fields(Fields&& fields);
+// Inline, because most calls hand back an empty, moved-from vector: nothing to do.
+inline void release_fields(Fields&& fields) {
+  if (fields.capacity() != 0) {
+    recycle_fields(std::move(fields));
+  }
+}
 
-// The value of field `key`, or nullptr when absent (or of another type).
+// The value of field `key`, or nullptr when absent (or of another type). Always inlined: the
+// keys are literals, so the comparisons fold to constants at each call site (the checkers read
+// fields of nearly every record).
 template <typename T>
-const T* find_field(const Fields& fields, const Name& key) {
+[[gnu::always_inline]] inline const T* find_field(const Fields& fields, const Name& key) {
   for (const auto& [name, value] : fields) {
     if (same(name, key)) {
       return std::get_if<T>(&value);

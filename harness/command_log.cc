@@ -1,5 +1,7 @@
 #include "harness/command_log.h"
 
+#include <typeinfo>
+
 #include "base/assert.h"
 
 namespace consim::harness {
@@ -55,8 +57,9 @@ void CommandLog::apply(const protocols::Committed& entry) {
   applied_ = entry.index;
   std::optional<uint64_t> value;
   if (entry.command != nullptr) {
-    const auto* number = dynamic_cast<const NumberCommand*>(entry.command.get());
-    CONSIM_ASSERT(number != nullptr);
+    const protocols::Record& command = *entry.command;
+    CONSIM_ASSERT(typeid(command) == typeid(NumberCommand));  // final: the exact type, no dynamic_cast
+    const auto* number = static_cast<const NumberCommand*>(&command);
     value = number->value();
     values_.emplace_back(entry.index.value, *value);
   }

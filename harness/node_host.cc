@@ -132,6 +132,9 @@ bool NodeHost::crashed_before(std::string_view step) {
   if (!context_.alive()) {
     return true;
   }
+  if (hooks_.crash_point_armed != nullptr && !*hooks_.crash_point_armed) {
+    return false;
+  }
   if (hooks_.crash_point && hooks_.crash_point(id_, step)) {
     context_.trace(sim::TraceEvent("host.crash_point").add("step", step));
     CONSIM_ASSERT(hooks_.crash != nullptr);
@@ -178,7 +181,7 @@ void NodeHost::finish_ready() {
     if (crashed_before("send")) {
       return;
     }
-    for (const protocols::Outgoing& outgoing : ready.messages) {
+    for (protocols::Outgoing& outgoing : ready.messages) {
       send(outgoing);
     }
   }
@@ -230,6 +233,10 @@ void NodeHost::write(const protocols::StorageWrite& storage_write) {
       disk.truncate_prefix(storage_write.file, storage_write.count);
       return;
     case Kind::kReplace: {
+      if (storage_write.records.size() == 1) {  // the hard state, every Ready that changes it
+        disk.replace_one(storage_write.file, wrap(storage_write.records.front()));
+        return;
+      }
       std::vector<sim::DiskRecord> records;
       for (const protocols::StoredRecord& record : storage_write.records) {
         records.push_back(wrap(record));
@@ -243,9 +250,9 @@ void NodeHost::write(const protocols::StorageWrite& storage_write) {
   }
 }
 
-void NodeHost::send(const protocols::Outgoing& outgoing) {
+void NodeHost::send(protocols::Outgoing& outgoing) {
   const sim::HostId to = host_of(outgoing.to);
-  sim::PayloadPtr payload = outgoing.message;
+  sim::PayloadPtr payload = std::move(outgoing.message);  // the Ready is done with it
   if (outgoing.channel == protocols::Channel::kDatagram) {
     context_.send(to, std::move(payload), outgoing.bytes);
     return;

@@ -38,6 +38,9 @@ struct NodeHostHooks {
   // Fault injection: return true to crash this machine right before `step`
   // ("write", "sync", "events", "send", "apply", "advance").
   std::function<bool(protocols::NodeId, std::string_view step)> crash_point;
+  // When set, crash_point is consulted only while *crash_point_armed is true: a harness that
+  // arms crash points later need not have every host call into it before every step.
+  const bool* crash_point_armed = nullptr;
   std::function<void(sim::HostId)> crash;  // how to crash a machine (World::crash)
 };
 
@@ -85,7 +88,8 @@ class NodeHost final : public sim::Process {
   void finish_ready();
   bool crashed_before(std::string_view step);
   void write(const protocols::StorageWrite& write);
-  void send(const protocols::Outgoing& outgoing);
+  // Takes the message out of `outgoing`.
+  void send(protocols::Outgoing& outgoing);
   void serve_reads();
   void maybe_compact();
 

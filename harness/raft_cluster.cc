@@ -1,6 +1,7 @@
 #include "harness/raft_cluster.h"
 
 #include <algorithm>
+#include <typeinfo>
 
 #include "base/assert.h"
 
@@ -47,6 +48,7 @@ RaftCluster::RaftCluster(const RaftClusterOptions& options) : options_(options) 
   NodeHostHooks hooks;
   hooks.crash = [this](sim::HostId host) { world_->crash(host); };
   hooks.crash_point = [this](NodeId node, std::string_view step) { return crash_point_ && crash_point_(node, step); };
+  hooks.crash_point_armed = &crash_point_armed_;
   const NodeHostOptions host_options = options_.host;
   sim::WorldConfig world_config;
   world_config.hosts = options_.nodes;
@@ -70,18 +72,28 @@ std::vector<NodeId> RaftCluster::nodes() const {
   return all;
 }
 
-NodeHost* RaftCluster::host(NodeId node) const { return dynamic_cast<NodeHost*>(world_->process(host_of(node))); }
+// NodeHost and RaftNode are final: comparing dynamic types is exact and cheaper than dynamic_cast
+// (the load generators ask for the leader on every proposal).
+NodeHost* RaftCluster::host(NodeId node) const {
+  sim::Process* process = world_->process(host_of(node));
+  return process != nullptr && typeid(*process) == typeid(NodeHost) ? static_cast<NodeHost*>(process) : nullptr;
+}
 
 bool RaftCluster::up(NodeId node) const { return world_->state(host_of(node)) == sim::HostState::kUp; }
 
 const RaftNode* RaftCluster::raft(NodeId node) const {
   const NodeHost* found = host(node);
-  return found == nullptr ? nullptr : dynamic_cast<const RaftNode*>(&found->node());
+  if (found == nullptr) {
+    return nullptr;
+  }
+  const protocols::Node& node_state = found->node();
+  return typeid(node_state) == typeid(RaftNode) ? static_cast<const RaftNode*>(&node_state) : nullptr;
 }
 
 std::vector<NodeId> RaftCluster::connected_leaders() const {
   std::vector<NodeId> leaders;
-  for (const NodeId node : nodes()) {
+  for (uint32_t i = 1; i <= options_.nodes; ++i) {
+    const NodeId node{i};
     const RaftNode* state = raft(node);
     if (state != nullptr && connected(node) && state->role() == protocols::raft::Role::kLeader) {
       leaders.push_back(node);
@@ -91,19 +103,29 @@ std::vector<NodeId> RaftCluster::connected_leaders() const {
 }
 
 std::optional<NodeId> RaftCluster::one_leader() const {
-  std::map<uint64_t, std::vector<NodeId>> by_term;
-  for (const NodeId node : connected_leaders()) {
-    by_term[raft(node)->term().value].push_back(node);
-  }
-  if (by_term.empty()) {
-    return std::nullopt;
-  }
-  for (const auto& [term, leaders] : by_term) {
-    if (leaders.size() > 1) {
-      return std::nullopt;
+  // Load generators ask on every proposal: no containers. Two leaders of one term make the answer
+  // "none"; otherwise the leader of the highest term.
+  std::optional<NodeId> newest;
+  uint64_t newest_term = 0;
+  for (uint32_t i = 1; i <= options_.nodes; ++i) {
+    const NodeId node{i};
+    const RaftNode* state = raft(node);
+    if (state == nullptr || !connected(node) || state->role() != protocols::raft::Role::kLeader) {
+      continue;
+    }
+    for (uint32_t j = 1; j < i; ++j) {
+      const RaftNode* other = raft(NodeId{j});
+      if (other != nullptr && connected(NodeId{j}) && other->role() == protocols::raft::Role::kLeader &&
+          other->term() == state->term()) {
+        return std::nullopt;
+      }
+    }
+    if (!newest.has_value() || state->term().value > newest_term) {
+      newest = node;
+      newest_term = state->term().value;
     }
   }
-  return by_term.rbegin()->second.front();
+  return newest;
 }
 
 std::string RaftCluster::violation_report() const {
@@ -255,6 +277,7 @@ void RaftCluster::restart(NodeId node) { world_->restart(host_of(node)); }
 
 void RaftCluster::set_crash_point(std::function<bool(NodeId, std::string_view)> decide) {
   crash_point_ = std::move(decide);
+  crash_point_armed_ = crash_point_ != nullptr;
 }
 
 }  // namespace consim::harness

@@ -121,6 +121,7 @@ class RaftCluster {
   protocols::LogIndex max_applied_;
   std::string apply_error_;
   std::function<bool(protocols::NodeId, std::string_view)> crash_point_;
+  bool crash_point_armed_ = false;  // crash_point_ is set (the hosts read this first)
 };
 
 }  // namespace consim::harness

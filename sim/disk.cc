@@ -36,34 +36,40 @@ void Disk::write(Op op) {
   for (const DiskRecord& record : op.records) {
     stats_.bytes_written += record.bytes;
   }
+  stats_.bytes_written += op.appended.bytes;
   pending_.push_back(std::move(op));
 }
 
 void Disk::append(const std::string& file, DiskRecord record) {
   CONSIM_ASSERT(!record.torn);
-  Op op{0, OpKind::kAppend, file, {}, 0};
-  op.records.push_back(std::move(record));
+  Op op{0, OpKind::kAppend, file, {}, 0, {}};
+  op.appended = std::move(record);
   write(std::move(op));
 }
 
 void Disk::truncate_suffix(const std::string& file, size_t keep) {
-  write(Op{0, OpKind::kTruncateSuffix, file, {}, keep});
+  write(Op{0, OpKind::kTruncateSuffix, file, {}, keep, {}});
 }
 
 void Disk::truncate_prefix(const std::string& file, size_t drop) {
-  write(Op{0, OpKind::kTruncatePrefix, file, {}, drop});
+  write(Op{0, OpKind::kTruncatePrefix, file, {}, drop, {}});
 }
 
 void Disk::replace(const std::string& file, std::vector<DiskRecord> records) {
-  write(Op{0, OpKind::kReplace, file, std::move(records), 0});
+  write(Op{0, OpKind::kReplace, file, std::move(records), 0, {}});
 }
 
-void Disk::remove(const std::string& file) { write(Op{0, OpKind::kRemove, file, {}, 0}); }
+void Disk::replace_one(const std::string& file, DiskRecord record) {
+  CONSIM_ASSERT(!record.torn);
+  write(Op{0, OpKind::kReplaceOne, file, {}, 0, std::move(record)});
+}
+
+void Disk::remove(const std::string& file) { write(Op{0, OpKind::kRemove, file, {}, 0, {}}); }
 
 void Disk::apply(const Op& op, DiskImage& image) {
   switch (op.kind) {
     case OpKind::kAppend:
-      image[op.file].push_back(op.records.front());
+      image[op.file].push_back(op.appended);
       break;
     case OpKind::kTruncateSuffix: {
       auto it = image.find(op.file);
@@ -78,6 +84,12 @@ void Disk::apply(const Op& op, DiskImage& image) {
         const size_t drop = std::min(op.count, it->second.size());
         it->second.erase(it->second.begin(), it->second.begin() + static_cast<std::ptrdiff_t>(drop));
       }
+      break;
+    }
+    case OpKind::kReplaceOne: {
+      std::vector<DiskRecord>& records = image[op.file];
+      records.clear();
+      records.push_back(op.appended);
       break;
     }
     case OpKind::kReplace:
@@ -110,17 +122,20 @@ SyncId Disk::sync(SyncCallback done) {
                 .add("sync", id.value)
                 .add("writes", static_cast<uint64_t>(pending_.size()))
                 .add("latency_ns", (done_at - sim_.now()).ns));
-  const uint64_t generation = generation_;
-  sim_.schedule_at(done_at, [this, id, upto_seq, generation, done = std::move(done)] {
-    complete_sync(id, upto_seq, generation, done);
-  });
+  syncs_.push_back(PendingSync{id, upto_seq, std::move(done)});
+  sim_.schedule_at(done_at, [this, id] { complete_sync(id); });
   return id;
 }
 
-void Disk::complete_sync(SyncId id, uint64_t upto_seq, uint64_t generation, const SyncCallback& done) {
-  if (generation != generation_) {
+void Disk::complete_sync(SyncId id) {
+  if (syncs_.empty() || syncs_.front().id != id) {
     return;  // the machine crashed after this sync was issued
   }
+  // Completion times never decrease between crashes, and equal times run in scheduling order.
+  const PendingSync sync = std::move(syncs_.front());
+  syncs_.pop_front();
+  const uint64_t upto_seq = sync.upto_seq;
+  const SyncCallback& done = sync.done;
   size_t made_durable = 0;
   if (!params_.lying_sync) {
     while (made_durable < pending_.size() && pending_[made_durable].seq <= upto_seq) {
@@ -141,14 +156,14 @@ void Disk::complete_sync(SyncId id, uint64_t upto_seq, uint64_t generation, cons
 }
 
 void Disk::crash() {
-  ++generation_;
+  syncs_.clear();
   ++stats_.crashes;
   stats_.writes_lost += pending_.size();
   bool torn = false;
   // Only the first write after the durable point can have partly reached the platter.
   if (!pending_.empty() && pending_.front().kind == OpKind::kAppend && rng_.bernoulli(params_.torn_write_probability)) {
     const Op& first = pending_.front();
-    DiskRecord partial = first.records.front();
+    DiskRecord partial = first.appended;
     partial.torn = true;
     partial.bytes /= 2;
     durable_[first.file].push_back(std::move(partial));

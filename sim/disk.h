@@ -11,12 +11,13 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
+#include <deque>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "base/time.h"
+#include "sim/callback.h"
 #include "sim/ids.h"
 #include "sim/payload.h"
 #include "sim/rng.h"
@@ -53,7 +54,7 @@ struct DiskStats {
 
 class Disk {
  public:
-  using SyncCallback = std::function<void(SyncId)>;
+  using SyncCallback = SmallFunction<void(SyncId)>;
 
   Disk(Simulator& sim, HostId host, const DiskParams& params);
 
@@ -64,6 +65,8 @@ class Disk {
   void truncate_prefix(const std::string& file, size_t drop);
   // Atomically replaces the whole file (write to a temporary file, then rename).
   void replace(const std::string& file, std::vector<DiskRecord> records);
+  // The same with exactly one record (a hard state, a snapshot), without a vector for it.
+  void replace_one(const std::string& file, DiskRecord record);
   void remove(const std::string& file);
 
   // Requests a sync of every write issued so far; `done` runs when it completes.
@@ -82,18 +85,27 @@ class Disk {
   const DiskStats& stats() const { return stats_; }
 
  private:
-  enum class OpKind : uint8_t { kAppend, kTruncateSuffix, kTruncatePrefix, kReplace, kRemove };
+  enum class OpKind : uint8_t { kAppend, kTruncateSuffix, kTruncatePrefix, kReplace, kReplaceOne, kRemove };
   struct Op {
     uint64_t seq;
     OpKind kind;
     std::string file;
-    std::vector<DiskRecord> records;  // append: one; replace: all
+    std::vector<DiskRecord> records;  // replace: all
     size_t count = 0;                 // truncations
+    DiskRecord appended;              // append, replace with one: the record (no vector for it)
   };
 
   void write(Op op);
   static void apply(const Op& op, DiskImage& image);
-  void complete_sync(SyncId id, uint64_t upto_seq, uint64_t generation, const SyncCallback& done);
+  // Syncs in flight, oldest first: they complete in the order they were requested, so a
+  // completion is always the front one's (and its event captures only the disk and the id). A
+  // crash drops them all; their events then find another id, or none, at the front.
+  struct PendingSync {
+    SyncId id;
+    uint64_t upto_seq;
+    SyncCallback done;
+  };
+  void complete_sync(SyncId id);
 
   Simulator& sim_;
   HostId host_;
@@ -101,9 +113,9 @@ class Disk {
   Rng rng_;
   DiskImage durable_;
   std::vector<Op> pending_;  // ordered by seq
+  std::deque<PendingSync> syncs_;
   uint64_t next_op_seq_ = 1;
   uint64_t next_sync_id_ = 1;
-  uint64_t generation_ = 0;  // bumped by crash(): syncs in flight then never complete
   SimTime last_sync_done_;
   DiskStats stats_;
 };

@@ -6,10 +6,10 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <vector>
 
 #include "base/time.h"
+#include "sim/callback.h"
 
 namespace consim::sim {
 
@@ -24,7 +24,7 @@ struct EventId {
 
 class EventQueue {
  public:
-  using Callback = std::function<void()>;
+  using Callback = sim::Callback;
 
   // Schedules `callback` at `at`. Events with equal times pop in scheduling order.
   EventId schedule(SimTime at, Callback callback);

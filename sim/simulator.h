@@ -48,11 +48,12 @@ class Simulator : private AssertContext {
   Rng rng(std::string_view name, uint64_t index) const { return root_rng_.fork(name, index); }
 
   Trace& trace() { return trace_; }
-  void emit(TraceEvent event) { trace_.emit(now_, std::move(event)); }
+  void emit(TraceEvent&& event) { trace_.emit(now_, std::move(event)); }
   // An event for the busiest records (network, disk, timers): built with fields only when
   // someone reads them, otherwise only hashed into the digest.
   TraceEvent event(Name kind) const {
-    return TraceEvent(kind, trace_.wants(kind) ? TraceEvent::Keep::fields : TraceEvent::Keep::hash_only);
+    return trace_.wants(kind) ? TraceEvent(kind)
+                              : TraceEvent(kind, TraceEvent::Keep::hash_only, trace_.readers_changed());
   }
 
  private:

@@ -8,9 +8,6 @@
 #include "base/assert.h"
 
 namespace consim::sim {
-const int64_t* TraceRecord::int_field(const Name& key) const { return find_field<int64_t>(fields, key); }
-const std::string* TraceRecord::string_field(const Name& key) const { return find_field<std::string>(fields, key); }
-const bool* TraceRecord::bool_field(const Name& key) const { return find_field<bool>(fields, key); }
 
 void append_json_string(std::string_view text, std::string& out) {
   out.push_back('"');
@@ -70,26 +67,14 @@ void append_canonical_json(const TraceRecord& record, std::string& out) {
 
 namespace detail {
 
-namespace {
-// The bytes read as a little-endian word, whatever the machine.
-uint64_t load(const char* data, size_t count) {
-  uint64_t word = 0;
-  std::memcpy(&word, data, count);
-  if constexpr (std::endian::native == std::endian::big) {
-    word = __builtin_bswap64(word);
-  }
-  return word;
-}
-}  // namespace
-
-void Hasher::add(std::string_view bytes) {
+void Hasher::add_long(std::string_view bytes) {
   add(static_cast<uint64_t>(bytes.size()));
   size_t i = 0;
   for (; i + 8 <= bytes.size(); i += 8) {
-    add(load(bytes.data() + i, 8));
+    add(load_word(bytes.data() + i, 8));
   }
   if (i < bytes.size()) {
-    add(load(bytes.data() + i, bytes.size() - i));
+    add(load_word(bytes.data() + i, bytes.size() - i));
   }
 }
 
@@ -159,7 +144,7 @@ bool Trace::Subscription::matches(std::string_view kind) const {
   return false;
 }
 
-uint64_t Trace::interested(const Name& kind) const {
+uint64_t Trace::interested_slow(const Name& kind) const {
   // Direct-mapped on the hash, linear probing; kinds are a few dozen, the table has 64 slots.
   // When it is full the answer is computed each time, never wrong.
   for (size_t probe = 0; probe < interest_.size(); ++probe) {
@@ -187,17 +172,15 @@ uint64_t Trace::interested(const Name& kind) const {
   return mask;
 }
 
-bool Trace::wants(const Name& kind) const { return keep_ || out_ != nullptr || interested(kind) != 0; }
-
-void Trace::emit(SimTime time, TraceEvent event) {
+void Trace::emit(SimTime time, TraceEvent&& event) {
   TraceRecord& record = event.record_;
   record.time = time;
   digest_ = fold(digest_, time, record.node, record.kind, event.field_count_, event.hash_.value());
   ++count_;
   if (event.keep_ == TraceEvent::Keep::hash_only) {
-    // Built without fields because nobody wanted them; nobody may have started wanting them
+    // Built without fields because nobody wanted them; nobody may have started reading
     // between building and emitting.
-    CONSIM_ASSERT(!wants(record.kind));
+    CONSIM_ASSERT(event.readers_ == readers_changed_);
     return;
   }
   if (out_ != nullptr) {

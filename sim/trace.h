@@ -10,7 +10,9 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <iosfwd>
 #include <optional>
@@ -37,10 +39,11 @@ struct TraceRecord {
   // every event, and copying or hashing the keys would cost more than the rest of the record.
   Fields fields;
 
-  // The field's value, or nullptr when absent (or of another type).
-  const int64_t* int_field(const Name& key) const;
-  const std::string* string_field(const Name& key) const;
-  const bool* bool_field(const Name& key) const;
+  // The field's value, or nullptr when absent (or of another type). Inline: the checkers read
+  // several fields of nearly every protocol record.
+  const int64_t* int_field(const Name& key) const { return find_field<int64_t>(fields, key); }
+  const std::string* string_field(const Name& key) const { return find_field<std::string>(fields, key); }
+  const bool* bool_field(const Name& key) const { return find_field<bool>(fields, key); }
 };
 
 namespace detail {
@@ -55,10 +58,32 @@ class Hasher {
     state_ *= 0xff51afd7ed558ccdULL;
     state_ ^= state_ >> 32;
   }
-  void add(std::string_view bytes);
+  // The length, then the bytes as little-endian words (the last one zero-padded). Inline for the
+  // short strings nearly every record carries (node names, message kinds); longer ones go out of line.
+  void add(std::string_view bytes) {
+    if (bytes.size() > 8) {
+      add_long(bytes);
+      return;
+    }
+    add(static_cast<uint64_t>(bytes.size()));
+    if (!bytes.empty()) {
+      add(load_word(bytes.data(), bytes.size()));
+    }
+  }
   uint64_t value() const { return state_; }
 
+  // Up to 8 bytes read as a little-endian word, whatever the machine.
+  static uint64_t load_word(const char* data, size_t count) {
+    uint64_t word = 0;
+    std::memcpy(&word, data, count);
+    if constexpr (std::endian::native == std::endian::big) {
+      word = __builtin_bswap64(word);
+    }
+    return word;
+  }
+
  private:
+  void add_long(std::string_view bytes);
   uint64_t state_;
 };
 
@@ -91,7 +116,8 @@ class TraceEvent {
  public:
   enum class Keep : uint8_t { fields, hash_only };
 
-  explicit TraceEvent(Name kind, Keep keep = Keep::fields) : keep_(keep) {
+  // `readers` (hash_only): Trace::readers_changed() when the trace said nobody wants the kind.
+  explicit TraceEvent(Name kind, Keep keep = Keep::fields, uint64_t readers = 0) : keep_(keep), readers_(readers) {
     record_.kind = kind;
     if (keep_ == Keep::fields) {
       record_.fields = acquire_fields();
@@ -150,6 +176,12 @@ class TraceEvent {
   void fold(const Name& key, const std::string& value) { detail::fold_field(hash_, key, std::string_view(value)); }
   void fold(const Name& key, const char* value) { detail::fold_field(hash_, key, std::string_view(value)); }
   void fold(const Name& key, HostId host) {
+    if (host.index < 9) {  // "n1".."n9", as HostId::name() spells them, without building the text
+      hash_.add(key.hash() ^ 1);
+      hash_.add(uint64_t{2});
+      hash_.add(uint64_t{'n'} | (uint64_t{'1'} + host.index) << 8);
+      return;
+    }
     char name[12] = {'n'};  // "n" and up to 10 digits: HostId::name() without the allocation
     uint32_t number = host.index + 1;
     char digits[10];
@@ -167,6 +199,7 @@ class TraceEvent {
   TraceRecord record_;
   Keep keep_;
   uint32_t field_count_ = 0;
+  uint64_t readers_ = 0;
   detail::Hasher hash_{detail::kEmptyFieldsHash};
 };
 
@@ -185,17 +218,23 @@ class Trace {
  public:
   using Subscriber = std::function<void(const TraceRecord&)>;
 
-  void emit(SimTime time, TraceEvent event);
+  void emit(SimTime time, TraceEvent&& event);
 
   // True when a record of `kind` would be read by someone (a stream, the kept records, a
   // subscriber whose prefixes match); otherwise it only needs folding into the digest.
-  bool wants(const Name& kind) const;
+  bool wants(const Name& kind) const { return keep_ || out_ != nullptr || interested(kind) != 0; }
 
   // Streams every later record to `out` as JSONL. The stream must outlive the trace or be
   // detached with stream_to(nullptr).
-  void stream_to(std::ostream* out) { out_ = out; }
+  void stream_to(std::ostream* out) {
+    out_ = out;
+    ++readers_changed_;
+  }
   // Keeps every later record in memory (tests, small runs).
-  void keep_records(bool keep) { keep_ = keep; }
+  void keep_records(bool keep) {
+    keep_ = keep;
+    ++readers_changed_;
+  }
   const std::vector<TraceRecord>& records() const { return kept_; }
   // Calls `subscriber` for every later record, in order (online checkers, reporters); with
   // `kinds`, only for records whose kind starts with one of them ("raft.", "host.crash").
@@ -203,7 +242,10 @@ class Trace {
     CONSIM_ASSERT(subscribers_.size() < 64);
     subscribers_.push_back(Subscription{std::move(subscriber), std::move(kinds)});
     interest_.fill(Interest{});
+    ++readers_changed_;
   }
+  // Changes whenever the set of readers does (what wants() answers may change with it).
+  uint64_t readers_changed() const { return readers_changed_; }
 
   uint64_t digest() const { return digest_; }
   uint64_t count() const { return count_; }
@@ -211,6 +253,7 @@ class Trace {
  private:
   uint64_t digest_ = kEmptyTraceDigest;
   uint64_t count_ = 0;
+  uint64_t readers_changed_ = 0;
   std::string line_;
   std::ostream* out_ = nullptr;
   bool keep_ = false;
@@ -227,7 +270,15 @@ class Trace {
     uint64_t subscribers = 0;
     bool known = false;
   };
-  uint64_t interested(const Name& kind) const;
+  // The cached answer in the kind's home slot (nearly always there), else the full lookup.
+  uint64_t interested(const Name& kind) const {
+    const Interest& home = interest_[kind.hash() % interest_.size()];
+    if (home.known && home.kind_hash == kind.hash()) {
+      return home.subscribers;
+    }
+    return interested_slow(kind);
+  }
+  uint64_t interested_slow(const Name& kind) const;
   std::vector<Subscription> subscribers_;
   mutable std::array<Interest, 64> interest_{};
 };

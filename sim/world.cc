@@ -26,11 +26,6 @@ std::string_view host_state_name(HostState state) {
 HostContext::HostContext(World& world, HostId host)
     : world_(&world), host_(host), incarnation_(world.incarnation(host)) {}
 
-bool HostContext::alive() const {
-  const HostState state = world_->state(host_);
-  return (state == HostState::kUp || state == HostState::kPaused) && world_->incarnation(host_) == incarnation_;
-}
-
 uint32_t HostContext::hosts() const { return world_->hosts(); }
 
 LocalTime HostContext::now_local() const { return world_->at(host_).clock.local_at(world_->sim_.now()); }
@@ -103,7 +98,7 @@ SyncId HostContext::sync() {
   });
 }
 
-void HostContext::trace(TraceEvent event) {
+void HostContext::trace(TraceEvent&& event) {
   event.node(host_);
   world_->sim_.emit(std::move(event));
 }
@@ -124,16 +119,6 @@ World::World(Simulator& sim, const WorldConfig& config, ProcessFactory factory)
 }
 
 World::~World() = default;
-
-World::Host& World::at(HostId host) {
-  CONSIM_ASSERT(host.index < hosts_.size());
-  return hosts_[host.index];
-}
-
-const World::Host& World::at(HostId host) const {
-  CONSIM_ASSERT(host.index < hosts_.size());
-  return hosts_[host.index];
-}
 
 void World::start_all() {
   for (uint32_t i = 0; i < hosts(); ++i) {
@@ -305,14 +290,19 @@ void World::deliver(const Packet& packet) {
                   .add("reason", "host_down"));
     return;
   }
-  dispatch(packet.to, [this, packet] {
+  auto handle = [this](const Packet& arrived) {
     sim_.emit(sim_.event("net.deliver")
-                  .node(packet.to)
-                  .add("from", packet.from)
-                  .add("id", packet.id)
-                  .add("msg", packet.payload->kind()));
-    at(packet.to).process->on_message(packet);
-  });
+                  .node(arrived.to)
+                  .add("from", arrived.from)
+                  .add("id", arrived.id)
+                  .add("msg", arrived.payload->kind()));
+    at(arrived.to).process->on_message(arrived);
+  };
+  if (target == HostState::kUp) {
+    dispatch(packet.to, [&handle, &packet] { handle(packet); });  // runs now: no copy of the packet
+  } else {
+    dispatch(packet.to, [handle, packet] { handle(packet); });  // waits for the pause to end
+  }
 }
 
 void World::stream_opened(HostId at_host, HostId peer, ConnId conn) {

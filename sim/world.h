@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/assert.h"
 #include "base/time.h"
 #include "sim/clock.h"
 #include "sim/disk.h"
@@ -68,7 +69,7 @@ class HostContext {
   SyncId sync();
 
   // Records an event of this host's process in the trace.
-  void trace(TraceEvent event);
+  void trace(TraceEvent&& event);
   // This incarnation's own generator (each restart gets a fresh sub-stream).
   Rng rng() const;
 
@@ -180,6 +181,22 @@ class World : private NetworkSink {
   // Processes crashed while one of their handlers was on the stack die here, after it returns.
   std::vector<std::unique_ptr<Process>> graveyard_;
 };
+
+// Inline: asked on nearly every event (the host's state, a process checking it is still alive).
+inline World::Host& World::at(HostId host) {
+  CONSIM_ASSERT(host.index < hosts_.size());
+  return hosts_[host.index];
+}
+
+inline const World::Host& World::at(HostId host) const {
+  CONSIM_ASSERT(host.index < hosts_.size());
+  return hosts_[host.index];
+}
+
+inline bool HostContext::alive() const {
+  const World::Host& host = world_->at(host_);
+  return (host.state == HostState::kUp || host.state == HostState::kPaused) && host.incarnation == incarnation_;
+}
 
 template <typename Handler>
 void World::dispatch(HostId host, Handler&& handler) {

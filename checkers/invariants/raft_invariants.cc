@@ -2,16 +2,18 @@
 
 #include <algorithm>
 #include <functional>
-#include <set>
 
 #include "checkers/invariants/trace_fields.h"
 
 namespace consim::checkers {
 namespace {
 
-// A majority of `voters` is among `holders`; an empty set (no outgoing half) is always satisfied.
-bool is_quorum(const std::vector<sim::HostId>& voters, const std::set<sim::HostId>& holders) {
-  const auto count = std::count_if(voters.begin(), voters.end(), [&](sim::HostId v) { return holders.contains(v); });
+// A majority of `voters` is among `holders` (ascending); an empty set (no outgoing half) is always
+// satisfied.
+bool is_quorum(const std::vector<sim::HostId>& voters, const std::vector<sim::HostId>& holders) {
+  const auto count = std::count_if(voters.begin(), voters.end(), [&](sim::HostId v) {
+    return std::binary_search(holders.begin(), holders.end(), v);
+  });
   return voters.empty() || static_cast<size_t>(count) >= voters.size() / 2 + 1;
 }
 
@@ -147,7 +149,7 @@ bool RaftInvariants::check_term(sim::HostId id, uint64_t term, std::string_view 
 }
 
 bool RaftInvariants::record_vote(sim::HostId id, uint64_t term, sim::HostId candidate) {
-  const auto [it, inserted] = votes_.emplace(std::pair{id, term}, candidate);
+  const auto [it, inserted] = votes_.try_emplace(std::pair{id, term}, candidate);
   if (inserted || it->second == candidate) {
     return true;  // a repeated vote for the same candidate is fine
   }
@@ -195,7 +197,7 @@ bool RaftInvariants::check_log_matching(sim::HostId id, const LogPoint& point) {
   if (point.index == 0) {
     return true;
   }
-  const auto [it, inserted] = hashes_.emplace(std::pair{point.index, point.term}, HashOwner{point.hash, id});
+  const auto [it, inserted] = hashes_.try_emplace(std::pair{point.index, point.term}, HashOwner{point.hash, id});
   if (inserted || it->second.hash == point.hash) {
     return true;
   }
@@ -394,7 +396,7 @@ bool RaftInvariants::resolve(sim::HostId id, const PendingCommit& commit) {
   if (!check_against_committed(id, point, "committed") || !extend_committed(id, point.index)) {
     return false;
   }
-  committed_.emplace(point.index, GhostEntry{point.term, point.hash});
+  committed_.try_emplace(point.index, GhostEntry{point.term, point.hash});
   state.commit = std::max(state.commit, point.index);
   if (!commit.leader) {
     return true;
@@ -434,7 +436,7 @@ bool RaftInvariants::extend_committed(sim::HostId id, uint64_t index) {
   }
   for (uint64_t i = committed_max_ + 1; i <= index && i <= log.last_index(); ++i) {
     if (const std::optional<GhostEntry> entry = log.at(i); entry.has_value()) {
-      committed_.emplace(i, *entry);
+      committed_.try_emplace(i, *entry);
     }
   }
   committed_max_ = index;
@@ -461,10 +463,11 @@ void RaftInvariants::check_commit_quorum(sim::HostId leader, uint64_t index) {
   if (!state.config.has_value()) {
     return;
   }
-  std::set<sim::HostId> holders;
+  std::vector<sim::HostId>& holders = holders_scratch_;  // ascending, as nodes_ is
+  holders.clear();
   for (const auto& [id, other] : nodes_) {
     if (holds(other.log, index) != Holds::kNo) {
-      holders.insert(id);
+      holders.push_back(id);
     }
   }
   const Voters& config = *state.config;
@@ -473,8 +476,8 @@ void RaftInvariants::check_commit_quorum(sim::HostId leader, uint64_t index) {
   }
   fail("committed_is_durable",
        leader.name() + " committed " + describe_entry(index, committed_term(index)) + " held durably only by {" +
-           node_names(std::vector<sim::HostId>(holders.begin(), holders.end())) + "}: not a quorum of voters=" +
-           node_names(config.voters) + (config.outgoing.empty() ? "" : " outgoing=" + node_names(config.outgoing)),
+           node_names(holders) + "}: not a quorum of voters=" + node_names(config.voters) +
+           (config.outgoing.empty() ? "" : " outgoing=" + node_names(config.outgoing)),
        {leader});
 }
 

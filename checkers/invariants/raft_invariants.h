@@ -51,6 +51,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -164,8 +165,16 @@ class RaftInvariants {
   std::map<sim::HostId, NodeState> nodes_;
   std::map<uint64_t, GhostEntry> committed_;  // G, index -> entry (gaps only where unknown)
   uint64_t committed_max_ = 0;
-  std::map<uint64_t, uint64_t> commit_points_;                 // entry term -> largest index a leader committed at
-  std::map<std::pair<uint64_t, uint64_t>, HashOwner> hashes_;  // (index, term) -> first hash seen
+  std::map<uint64_t, uint64_t> commit_points_;  // entry term -> largest index a leader committed at
+  // (index, term) -> first hash seen; looked up for nearly every record and never iterated, so
+  // hashed rather than ordered.
+  struct IndexTermHash {
+    size_t operator()(const std::pair<uint64_t, uint64_t>& key) const {
+      return static_cast<size_t>((key.first * 0x9e3779b97f4a7c15ULL) ^ (key.second + (key.first >> 29)));
+    }
+  };
+  std::unordered_map<std::pair<uint64_t, uint64_t>, HashOwner, IndexTermHash> hashes_;
+  std::vector<sim::HostId> holders_scratch_;  // check_commit_quorum's buffer
   std::map<uint64_t, std::vector<sim::HostId>> leaders_by_term_;
   std::map<std::pair<sim::HostId, uint64_t>, sim::HostId> votes_;  // (voter, term) -> candidate
 

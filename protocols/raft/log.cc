@@ -141,11 +141,16 @@ void RaftLog::commit_to(LogIndex index) {
 
 std::vector<Entry> RaftLog::take_committed() {
   std::vector<Entry> out;
+  take_committed(out);
+  return out;
+}
+
+void RaftLog::take_committed(std::vector<Entry>& out) {
+  out.clear();
   for (LogIndex i = applied_.next(); i <= committed_; i = i.next()) {
     out.push_back(at(i));
   }
   applied_ = committed_;
-  return out;
 }
 
 void RaftLog::compact(LogIndex index, const ClusterConfig& config) {

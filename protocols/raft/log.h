@@ -66,6 +66,8 @@ class RaftLog {
   LogIndex applied() const { return applied_; }
   // Committed entries not yet handed to the application, in order.
   std::vector<Entry> take_committed();
+  // The same, into `out` (cleared first), so a caller can keep reusing one buffer.
+  void take_committed(std::vector<Entry>& out);
   bool has_committed_to_apply() const { return applied_ < committed_; }
 
   const SnapshotMeta& snapshot() const { return snapshot_; }

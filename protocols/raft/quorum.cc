@@ -7,34 +7,19 @@
 
 namespace consim::protocols::raft {
 
+namespace {
+LogIndex match_in(const std::map<NodeId, LogIndex>& match, NodeId node) {
+  auto it = match.find(node);
+  return it == match.end() ? LogIndex{} : it->second;
+}
+}  // namespace
+
 LogIndex majority_committed(const std::vector<NodeId>& voters, const std::map<NodeId, LogIndex>& match) {
-  if (voters.empty()) {
-    return LogIndex{std::numeric_limits<uint64_t>::max()};
-  }
-  // Runs on every append acknowledgement: clusters of up to 15 voters sort on the stack.
-  constexpr size_t kInline = 15;
-  std::array<uint64_t, kInline> inline_indexes{};
-  std::vector<uint64_t> heap_indexes;
-  uint64_t* indexes = inline_indexes.data();
-  if (voters.size() > kInline) {
-    heap_indexes.resize(voters.size());
-    indexes = heap_indexes.data();
-  }
-  for (size_t i = 0; i < voters.size(); ++i) {
-    auto it = match.find(voters[i]);
-    indexes[i] = it == match.end() ? 0 : it->second.value;
-  }
-  std::sort(indexes, indexes + voters.size(), std::greater<>());
-  // With n voters, the (n/2 + 1)-th largest is held by a majority.
-  return LogIndex{indexes[voters.size() / 2]};
+  return majority_committed_by(voters, [&match](NodeId node) { return match_in(match, node); });
 }
 
 LogIndex committed_index(const ClusterConfig& config, const std::map<NodeId, LogIndex>& match) {
-  const LogIndex incoming = majority_committed(config.voters, match);
-  if (!config.joint()) {
-    return incoming;
-  }
-  return std::min(incoming, majority_committed(config.voters_outgoing, match));
+  return committed_index_by(config, [&match](NodeId node) { return match_in(match, node); });
 }
 
 VoteResult majority_vote(const std::vector<NodeId>& voters, const std::map<NodeId, bool>& votes) {

@@ -1,9 +1,11 @@
 #include "protocols/raft/raft_node.h"
 
 #include <algorithm>
+#include <typeinfo>
 #include <utility>
 
 #include "base/assert.h"
+#include "base/pool.h"
 #include "protocols/raft/quorum.h"
 #include "protocols/raft/storage.h"
 
@@ -190,7 +192,7 @@ void RaftNode::send(RaftMessage message) {
   const NodeId to = message.to;
   CONSIM_ASSERT(to.valid());
   CONSIM_ASSERT(to != config_.id);
-  auto shared = std::make_shared<const RaftMessage>(std::move(message));
+  auto shared = make_pooled<const RaftMessage>(std::move(message));
   const uint32_t bytes = shared->bytes();
   messages_.push_back(Outgoing{to, std::move(shared), bytes, Channel::kDatagram});
 }
@@ -241,7 +243,11 @@ void RaftNode::request(const ClientRequest& request) {
 }
 
 void RaftNode::step(NodeId from, const MessagePtr& message) {
-  const auto* raft_message = dynamic_cast<const RaftMessage*>(message.get());
+  // RaftMessage is final: comparing the dynamic type is exact and far cheaper than a dynamic_cast.
+  const Message* received = message.get();
+  const auto* raft_message = received != nullptr && typeid(*received) == typeid(RaftMessage)
+                                 ? static_cast<const RaftMessage*>(received)
+                                 : nullptr;
   if (raft_message == nullptr || raft_message->from != from || raft_message->to != config_.id) {
     emit(Event("raft.ignored").add("from", from).add("reason", "malformed"));
     return;
@@ -371,7 +377,7 @@ Ready RaftNode::ready() {
   if (log_.last_index() > disk_log_last_) {
     StorageWrite append{Kind::kAppend, kLogFile, {}, 0};
     for (LogIndex i = disk_log_last_.next(); i <= log_.last_index(); i = i.next()) {
-      append.records.push_back(store(std::make_shared<EntryRecord>(log_.at(i))));
+      append.records.push_back(store(make_pooled<EntryRecord>(log_.at(i))));
     }
     ready.writes.push_back(std::move(append));
     disk_log_last_ = log_.last_index();
@@ -391,7 +397,7 @@ Ready RaftNode::ready() {
       durable_change = log_.at(i).type == EntryType::kConfChange;
     }
     ready.writes.push_back(
-        StorageWrite{Kind::kReplace, kHardStateFile, {store(std::make_shared<HardStateRecord>(state))}, 0});
+        StorageWrite{Kind::kReplace, kHardStateFile, {store(make_pooled<HardStateRecord>(state))}, 0});
     disk_term_ = term_;
     disk_vote_ = vote;
     disk_commit_ = log_.committed();
@@ -414,7 +420,7 @@ Ready RaftNode::ready() {
     ready.restore_index = restore_->meta.index;
     restore_ = nullptr;
   }
-  handed_out_ = log_.take_committed();
+  log_.take_committed(handed_out_);
   if (!handed_out_.empty()) {
     emit(Event("raft.apply")
              .add("first", handed_out_.front().index)
@@ -459,13 +465,17 @@ void RaftNode::recycle(Ready&& done) {
 void RaftNode::advance() {
   CONSIM_ASSERT_MSG(ready_in_flight_, "advance() without ready()");
   ready_in_flight_ = false;
-  std::vector<Entry> applied = std::move(handed_out_);
+  // The entries move to a second buffer, so that handed_out_ is empty while they are applied;
+  // the two swap buffers and keep their capacity.
+  std::vector<Entry>& applied = applying_;
+  applied.swap(handed_out_);
   handed_out_.clear();
   // A snapshot installed while this Ready was executed (inputs may be stepped meanwhile)
   // already carries the configuration of everything it covers: replaying older changes on top
   // of it would corrupt it.
   std::erase_if(applied, [this](const Entry& entry) { return entry.index <= log_.snapshot().index; });
   apply_conf_changes(applied);
+  applied.clear();
   if (role_ == Role::kLeader) {
     maybe_leave_joint();
   }

@@ -197,6 +197,7 @@ class RaftNode final : public Node {
 
   bool ready_in_flight_ = false;
   std::vector<Entry> handed_out_;  // committed entries of the Ready in flight
+  std::vector<Entry> applying_;    // advance(): the entries being applied (a reused buffer)
 };
 
 }  // namespace consim::protocols::raft

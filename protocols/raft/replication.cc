@@ -295,11 +295,10 @@ void RaftNode::handle_heartbeat_response(const RaftMessage& message) {
 }
 
 bool RaftNode::maybe_commit() {
-  std::map<NodeId, LogIndex> match;
-  for (const auto& [peer, progress] : progress_) {
-    match[peer] = progress.match();
-  }
-  const LogIndex candidate = committed_index(cluster_, match);
+  const LogIndex candidate = committed_index_by(cluster_, [this](NodeId peer) {
+    auto it = progress_.find(peer);
+    return it == progress_.end() ? LogIndex{} : it->second.match();
+  });
   if (candidate <= log_.committed() || candidate > log_.last_index()) {
     return false;
   }

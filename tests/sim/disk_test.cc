@@ -186,6 +186,25 @@ TEST(Disk, SyncAfterACrashIsNotHeldBackByLostSyncs) {
   EXPECT_EQ(show(disk.durable()), "log=[b]");
 }
 
+TEST(Disk, ALostSyncsCompletionTimeDoesNotCompleteALaterSync) {
+  Simulator sim(1);
+  Disk disk(sim, HostId{0}, fixed_latency(Duration::millis(10)));
+  disk.append("log", rec("a"));
+  disk.sync(nullptr);  // lost: its completion event still fires at 10 ms
+  sim.run_until(SimTime::from_ms(1));
+  disk.crash();
+  disk.set_params(fixed_latency(Duration::millis(20)));
+  disk.append("log", rec("b"));
+  SimTime done_at;
+  disk.sync([&](SyncId) { done_at = sim.now(); });
+  sim.run_until(SimTime::from_ms(15));
+  EXPECT_EQ(done_at, SimTime{});
+  EXPECT_EQ(show(disk.durable()), "");
+  sim.run(100);
+  EXPECT_EQ(done_at, SimTime::from_ms(21));
+  EXPECT_EQ(show(disk.durable()), "log=[b]");
+}
+
 TEST(Disk, SyncsCompleteInRequestOrderEvenWhenLatenciesWouldReorderThem) {
   // Latency 0 .. 10 ms, the second sync requested 1 ms after the first: whenever the second
   // sample is more than 1 ms shorter, the second sync must wait for the first.
