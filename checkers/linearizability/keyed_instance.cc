@@ -5,21 +5,9 @@
 #include <unordered_map>
 
 #include "base/assert.h"
+#include "checkers/linearizability/memo.h"
 
 namespace consim::checkers::lin {
-
-namespace {
-
-uint64_t mix(uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
-}
-
-}  // namespace
 
 uint64_t TupleStates::hash(std::span<const uint64_t> tuple) {
   uint64_t h = 0x9e3779b97f4a7c15ULL;

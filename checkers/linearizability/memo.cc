@@ -8,15 +8,6 @@ namespace consim::checkers::lin {
 
 namespace {
 
-uint64_t mix(uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
-}
-
 // A fixed, well-mixed key per optional operation (splitmix64), the same on every run.
 uint64_t member_key(uint32_t op) {
   uint64_t z = (uint64_t{op} + 1) * 0x9e3779b97f4a7c15ULL;

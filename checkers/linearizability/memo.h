@@ -19,6 +19,16 @@
 
 namespace consim::checkers::lin {
 
+// The murmur3 finalizer: spreads a 64-bit key over every bit, for open-addressing tables.
+inline uint64_t mix(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return x;
+}
+
 // An open-addressing map from 64-bit keys (never ~0) to 32-bit values, for caches on the hot
 // path (std::unordered_map allocates a node per entry).
 class U64Map {

@@ -70,6 +70,15 @@ Budget::Budget(const CheckOptions& check_options) : options(check_options) {
   }
 }
 
+bool Budget::within_memory(size_t held, size_t memo_entries) {
+  if (held + memory_bytes_elsewhere <= options.memory_limit_bytes) {
+    return true;
+  }
+  exhausted = "memory limit of " + std::to_string(options.memory_limit_bytes >> 20) + " MiB reached after " +
+              std::to_string(memo_entries) + " memo entries";
+  return false;
+}
+
 bool Budget::spend_steps(uint64_t count) {
   steps += count;
   if (options.step_limit != 0 && steps > options.step_limit) {
@@ -675,14 +684,7 @@ size_t Search::memory_bytes() const {
          optional_sets_.memory_bytes() + instance_->memory_bytes() + stack_.capacity() * sizeof(Frame);
 }
 
-bool Search::within_memory() {
-  if (memory_bytes() + budget_.memory_bytes_elsewhere <= budget_.options.memory_limit_bytes) {
-    return true;
-  }
-  budget_.exhausted = "memory limit of " + std::to_string(budget_.options.memory_limit_bytes >> 20) +
-                      " MiB reached after " + std::to_string(memo_.size()) + " memo entries";
-  return false;
-}
+bool Search::within_memory() { return budget_.within_memory(memory_bytes(), memo_.size()); }
 
 std::optional<SearchOutcome> Search::run(uint64_t max_steps) {
   if (!started_) {

@@ -27,6 +27,9 @@ struct Budget {
   explicit Budget(const CheckOptions& check_options);
   // False (and `exhausted` set) when the time or step budget is spent.
   bool spend_steps(uint64_t count);
+  // False (and `exhausted` set) when a search holding `held` bytes in `memo_entries` entries,
+  // with what the other partitions hold, is over the memory budget.
+  bool within_memory(size_t held, size_t memo_entries);
 };
 
 struct SearchOutcome {

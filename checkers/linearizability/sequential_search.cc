@@ -249,14 +249,7 @@ size_t SequentialSearch::memory_bytes() const {
          (best_.capacity() + candidates_.capacity()) * sizeof(uint32_t);
 }
 
-bool SequentialSearch::within_memory() {
-  if (memory_bytes() + budget_.memory_bytes_elsewhere <= budget_.options.memory_limit_bytes) {
-    return true;
-  }
-  budget_.exhausted = "memory limit of " + std::to_string(budget_.options.memory_limit_bytes >> 20) +
-                      " MiB reached after " + std::to_string(memo_.size()) + " memo entries";
-  return false;
-}
+bool SequentialSearch::within_memory() { return budget_.within_memory(memory_bytes(), memo_.size()); }
 
 std::optional<SearchOutcome> SequentialSearch::run(uint64_t max_steps) {
   if (!started_) {
