@@ -225,7 +225,251 @@ LineOutcome event_fields_from_json(const nlohmann::json& json, Event* event) {
   return std::nullopt;
 }
 
+// The common shape of a history line, read without building a JSON document: a flat object
+// whose values are integers, plain strings (no escapes, ASCII), null, booleans, or lists of
+// those. Anything else, and anything the full reader would reject or report, returns nothing
+// and the line goes to the full reader, so both paths give the same events and messages.
+class FastLine {
+ public:
+  explicit FastLine(std::string_view line) : text_(line) {}
+
+  std::optional<Event> read() {
+    Event event;
+    bool have_process = false;
+    bool have_type = false;
+    skip_spaces();
+    if (!eat('{')) {
+      return std::nullopt;
+    }
+    skip_spaces();
+    if (eat('}')) {
+      return std::nullopt;  // no process: the full reader says so
+    }
+    uint32_t seen = 0;
+    while (true) {
+      std::string_view key;
+      if (!string_token(&key)) {
+        return std::nullopt;
+      }
+      skip_spaces();
+      if (!eat(':')) {
+        return std::nullopt;
+      }
+      skip_spaces();
+      Value value;
+      if (!value_token(&value, 0)) {
+        return std::nullopt;
+      }
+      const int field = field_index(key);
+      if (field >= 0) {
+        if ((seen >> field & 1) != 0) {
+          return std::nullopt;  // a repeated field: the full reader's rule (the last wins) applies
+        }
+        seen |= 1u << field;
+        if (!assign(field, std::move(value), &event, &have_process, &have_type)) {
+          return std::nullopt;
+        }
+      }
+      skip_spaces();
+      if (eat(',')) {
+        skip_spaces();
+        continue;
+      }
+      if (!eat('}')) {
+        return std::nullopt;
+      }
+      break;
+    }
+    skip_spaces();
+    if (pos_ != text_.size() || !have_process || !have_type) {
+      return std::nullopt;
+    }
+    if (check_type(event.type).has_value()) {
+      return std::nullopt;
+    }
+    return event;
+  }
+
+ private:
+  enum Field { kProcess, kType, kF, kError, kKey, kTime, kVersion, kValue };
+
+  static int field_index(std::string_view key) {
+    static constexpr std::string_view kNames[] = {"process", "type",    "f",       "error",
+                                                  "key",     "time_ns", "version", "value"};
+    for (size_t i = 0; i < std::size(kNames); ++i) {
+      if (key == kNames[i]) {
+        return static_cast<int>(i);
+      }
+    }
+    return -1;
+  }
+
+  static bool assign(int field, Value value, Event* event, bool* have_process, bool* have_type) {
+    const bool integer = value.kind == Value::Kind::integer;
+    const bool string = value.kind == Value::Kind::string;
+    switch (field) {
+      case kProcess:
+        *have_process = integer;
+        event->process = value.integer;
+        return integer;
+      case kType:
+        *have_type = string;
+        event->type = std::move(value.text);
+        return string;
+      case kF:
+        event->f = std::move(value.text);
+        return string;
+      case kError:
+        event->error = std::move(value.text);
+        return string;
+      case kKey:
+        if (integer) {
+          event->key = std::to_string(value.integer);
+        } else {
+          event->key = std::move(value.text);
+        }
+        return integer || string;
+      case kTime:
+        event->time_ns = value.integer;
+        return integer;
+      case kVersion:
+        event->version = value.integer;
+        return integer;
+      default:
+        event->value = std::move(value);
+        return true;
+    }
+  }
+
+  void skip_spaces() {
+    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\r')) {
+      ++pos_;
+    }
+  }
+  bool eat(char c) {
+    if (pos_ < text_.size() && text_[pos_] == c) {
+      ++pos_;
+      return true;
+    }
+    return false;
+  }
+  // A string without escapes, control characters or non-ASCII bytes.
+  bool string_token(std::string_view* out) {
+    if (!eat('"')) {
+      return false;
+    }
+    const size_t start = pos_;
+    while (pos_ < text_.size()) {
+      const auto c = static_cast<unsigned char>(text_[pos_]);
+      if (c == '"') {
+        *out = text_.substr(start, pos_ - start);
+        ++pos_;
+        return true;
+      }
+      if (c == '\\' || c < 0x20 || c >= 0x80) {
+        return false;
+      }
+      ++pos_;
+    }
+    return false;
+  }
+  // An integer as JSON writes it, no sign on zero, at most 18 digits (always fits int64).
+  bool integer_token(int64_t* out) {
+    const bool negative = eat('-');
+    const size_t start = pos_;
+    int64_t number = 0;
+    while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9') {
+      number = number * 10 + (text_[pos_] - '0');
+      ++pos_;
+    }
+    const size_t digits = pos_ - start;
+    if (digits == 0 || digits > 18 || (digits > 1 && text_[start] == '0') || (negative && number == 0)) {
+      return false;
+    }
+    if (pos_ < text_.size() && (text_[pos_] == '.' || text_[pos_] == 'e' || text_[pos_] == 'E')) {
+      return false;
+    }
+    *out = negative ? -number : number;
+    return true;
+  }
+  bool word(std::string_view w) {
+    if (text_.substr(pos_, w.size()) == w) {
+      pos_ += w.size();
+      return true;
+    }
+    return false;
+  }
+  bool value_token(Value* out, int depth) {
+    if (pos_ >= text_.size()) {
+      return false;
+    }
+    const char c = text_[pos_];
+    if (c == '"') {
+      std::string_view text;
+      if (!string_token(&text)) {
+        return false;
+      }
+      *out = Value::of(std::string(text));
+      return true;
+    }
+    if (c == '-' || (c >= '0' && c <= '9')) {
+      int64_t number = 0;
+      if (!integer_token(&number)) {
+        return false;
+      }
+      *out = Value::of(number);
+      return true;
+    }
+    if (word("null")) {
+      *out = Value::null_value();
+      return true;
+    }
+    if (word("true")) {
+      *out = Value::of(std::string("true"));  // as the full reader: EDN's true
+      return true;
+    }
+    if (word("false")) {
+      *out = Value::of(std::string("false"));
+      return true;
+    }
+    if (c != '[' || depth > 0) {
+      return false;  // objects and nested lists: the full reader
+    }
+    ++pos_;
+    std::vector<Value> items;
+    skip_spaces();
+    if (eat(']')) {
+      *out = Value::list(std::move(items));
+      return true;
+    }
+    while (true) {
+      skip_spaces();
+      Value item;
+      if (!value_token(&item, depth + 1)) {
+        return false;
+      }
+      items.push_back(std::move(item));
+      skip_spaces();
+      if (eat(']')) {
+        break;
+      }
+      if (!eat(',')) {
+        return false;
+      }
+    }
+    *out = Value::list(std::move(items));
+    return true;
+  }
+
+  std::string_view text_;
+  size_t pos_ = 0;
+};
+
 LineOutcome parse_jsonl_line(std::string_view line, std::optional<Event>* out) {
+  if (std::optional<Event> fast = FastLine(line).read()) {
+    *out = std::move(fast);
+    return std::nullopt;
+  }
   nlohmann::json json;
   try {
     json = nlohmann::json::parse(line);
@@ -447,5 +691,7 @@ ParsedHistory parse_history(std::string_view text, Format format) {
   }
   return {builder.finish(format), std::nullopt};
 }
+
+bool jsonl_line_takes_fast_path(std::string_view line) { return FastLine(line).read().has_value(); }
 
 }  // namespace consim::checkers::lin

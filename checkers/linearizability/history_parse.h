@@ -41,4 +41,8 @@ struct ParsedHistory {
 // non-numeric process (Jepsen's :nemesis) are skipped.
 ParsedHistory parse_history(std::string_view text, Format format = Format::automatic);
 
+// Whether a JSONL line is in the common shape that is read without building a JSON document
+// (the full reader takes every other line, with the same result). For tests.
+bool jsonl_line_takes_fast_path(std::string_view line);
+
 }  // namespace consim::checkers::lin

@@ -140,3 +140,101 @@ TEST(HistoryParse, BadInputIsNamedByLineAndProblem) {
 
 }  // namespace
 }  // namespace consim::checkers::lin
+
+// JSONL lines in the common shape are read by a fast path; every other line by the full JSON
+// reader. The same line forced through the full reader (an escaped character in an extra
+// field sends it there) must give the same history, or the same error.
+namespace consim::checkers::lin {
+namespace {
+
+std::string force_full_reader(std::string_view line) {
+  const size_t close = line.rfind('}');
+  return std::string(line.substr(0, close)) + ",\"zz\":\"\\u0041\"" + std::string(line.substr(close));
+}
+
+void expect_same_parse(const std::vector<std::string>& lines) {
+  std::string fast;
+  std::string full;
+  for (const std::string& line : lines) {
+    EXPECT_FALSE(jsonl_line_takes_fast_path(force_full_reader(line))) << line;
+    fast += line + "\n";
+    full += force_full_reader(line) + "\n";
+  }
+  const ParsedHistory a = parse_history(fast, Format::jsonl);
+  const ParsedHistory b = parse_history(full, Format::jsonl);
+  ASSERT_EQ(a.error.has_value(), b.error.has_value()) << fast;
+  if (a.error.has_value()) {
+    EXPECT_EQ(a.error->line, b.error->line);
+    EXPECT_EQ(a.error->message, b.error->message);
+    return;
+  }
+  ASSERT_EQ(a.history.operations.size(), b.history.operations.size());
+  for (size_t i = 0; i < a.history.operations.size(); ++i) {
+    const Operation& x = a.history.operations[i];
+    const Operation& y = b.history.operations[i];
+    EXPECT_EQ(x.describe(), y.describe());
+    EXPECT_EQ(x.process, y.process);
+    EXPECT_EQ(x.f, y.f);
+    EXPECT_EQ(x.key, y.key);
+    EXPECT_TRUE(x.input == y.input) << x.input.to_string() << " vs " << y.input.to_string();
+    EXPECT_TRUE(x.output == y.output) << x.output.to_string() << " vs " << y.output.to_string();
+    EXPECT_EQ(x.status, y.status);
+    EXPECT_EQ(x.error, y.error);
+    EXPECT_EQ(x.version, y.version);
+    EXPECT_EQ(x.invoke_ns, y.invoke_ns);
+    EXPECT_EQ(x.complete_ns, y.complete_ns);
+  }
+}
+
+TEST(HistoryParseFastPath, AgreesWithTheFullReaderOnEveryShape) {
+  expect_same_parse({
+      R"({"process":3,"type":"invoke","f":"cas","key":"k1","value":[1,2],"time_ns":1})",
+      R"({ "process" : 3 , "type" : "ok" , "f" : "cas" , "key" : "k1" , "value" : [ 1 , 2 ] , "time_ns" : 5 })",
+      R"({"process":-4,"type":"invoke","f":"write","key":-17,"value":-9,"time_ns":6,"extra":{"a":[1,[2]]}})",
+      R"({"process":-4,"type":"info","f":"write","key":-17,"value":-9,"time_ns":7,"error":"Timeout"})",
+      R"({"process":5,"type":"invoke","f":"set","key":"/a","value":"x y","version":-1,"time_ns":8})",
+      R"({"process":5,"type":"fail","f":"set","key":"/a","error":"BadVersion","time_ns":9,"server":"n2"})",
+      R"({"process":6,"type":"invoke","f":"read","key":"b","value":null,"time_ns":10})",
+      R"({"process":6,"type":"ok","f":"read","key":"b","value":true,"time_ns":11})",
+      R"({"process":7,"type":"invoke","f":"write","key":"c","value":[],"time_ns":12})",
+      R"({"process":7,"type":"ok","f":"write","key":"c","value":[null,false,"s",0],"time_ns":13})",
+  });
+  // The common shapes above do take the fast path (except the one with a nested extra field).
+  EXPECT_TRUE(
+      jsonl_line_takes_fast_path(R"({"process":3,"type":"invoke","f":"cas","key":"k1","value":[1,2],"time_ns":1})"));
+  EXPECT_TRUE(jsonl_line_takes_fast_path(R"({ "process" : 3 , "type" : "ok" , "value" : [ 1 , 2 ] , "time_ns" : 5 })"));
+  EXPECT_TRUE(
+      jsonl_line_takes_fast_path(R"({"process":6,"type":"ok","f":"read","key":"b","value":true,"time_ns":11})"));
+  EXPECT_FALSE(jsonl_line_takes_fast_path(R"({"process":1,"type":"invoke","f":"read","time_ns":1,"process":2})"));
+}
+
+TEST(HistoryParseFastPath, AgreesWithTheFullReaderOnBadLines) {
+  const std::vector<std::string> bad = {
+      R"({"type":"invoke","f":"read","time_ns":1})",                // no process
+      R"({"process":"1","type":"invoke","f":"read","time_ns":1})",  // process not an integer
+      R"({"process":1,"type":"begin","f":"read","time_ns":1})",     // unknown type
+      R"({"process":1,"type":"invoke","f":3,"time_ns":1})",         // f not a string
+      R"({"process":1,"type":"invoke","f":"read","time_ns":1.5})",  // time not an integer
+      R"({"process":1,"type":"invoke","f":"read","time_ns":01})",   // not JSON
+      R"({"process":1,"type":"invoke","f":"read","time_ns":1,"version":"x"})",
+      R"({"process":1,"type":"invoke","f":"read","key":[1],"time_ns":1})",
+      R"({"process":1,"type":"invoke","f":"read","time_ns":1,"process":2})",  // repeated field
+  };
+  for (const std::string& line : bad) {
+    expect_same_parse({line});
+  }
+}
+
+TEST(HistoryParseFastPath, AgreesWithTheFullReaderOnAGeneratedHistory) {
+  std::vector<std::string> lines;
+  for (int p = 0; p < 50; ++p) {
+    lines.push_back("{\"process\":" + std::to_string(p) + ",\"type\":\"invoke\",\"f\":\"write\",\"value\":" +
+                    std::to_string(p * 1000003 % 97 - 40) + ",\"time_ns\":" + std::to_string(2 * p) + "}");
+    lines.push_back("{\"process\":" + std::to_string(p) + ",\"type\":\"ok\",\"f\":\"write\",\"value\":" +
+                    std::to_string(p * 1000003 % 97 - 40) + ",\"time_ns\":" + std::to_string(2 * p + 1) + "}");
+  }
+  expect_same_parse(lines);
+}
+
+}  // namespace
+}  // namespace consim::checkers::lin
