@@ -8,14 +8,6 @@ namespace consim::checkers::lin {
 
 namespace {
 
-// A fixed, well-mixed key per optional operation (splitmix64), the same on every run.
-uint64_t member_key(uint32_t op) {
-  uint64_t z = (uint64_t{op} + 1) * 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
 constexpr uint32_t kFree = ~uint32_t{0};
 
 }  // namespace
@@ -157,13 +149,13 @@ uint32_t OptionalSets::with(uint32_t set, uint32_t op) {
   if (const uint32_t* known = added_.find(transition)) {
     return *known;
   }
-  const uint64_t hash = nodes_[set].hash ^ member_key(op);
+  const uint64_t hash = nodes_[set].hash ^ zobrist(op);
   const uint32_t size = nodes_[set].size + 1;
   uint32_t id = find_equal(hash, size, set, op);
   if (id == 0) {
     CONSIM_ASSERT(nodes_.size() < kFree);
     id = static_cast<uint32_t>(nodes_.size());
-    nodes_.push_back({set, op, size, hash, nodes_[set].signature | (uint64_t{1} << (member_key(op) >> 58))});
+    nodes_.push_back({set, op, size, hash, nodes_[set].signature | (uint64_t{1} << (zobrist(op) >> 58))});
     index(id);
   }
   added_.insert(transition, id);

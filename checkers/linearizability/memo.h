@@ -29,6 +29,18 @@ inline uint64_t mix(uint64_t x) {
   return x;
 }
 
+// A fixed, well-mixed key per operation (splitmix64), the same on every run: sets of
+// operations hash as the xor of their members' keys.
+inline uint64_t zobrist(uint64_t index) {
+  uint64_t z = (index + 1) * 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+// Searches check the time and step budgets once per this many steps.
+constexpr uint64_t kBudgetCheckSteps = 1024;
+
 // An open-addressing map from 64-bit keys (never ~0) to 32-bit values, for caches on the hot
 // path (std::unordered_map allocates a node per entry).
 class U64Map {

@@ -92,20 +92,6 @@ bool Budget::spend_steps(uint64_t count) {
   return true;
 }
 
-namespace {
-
-uint64_t zobrist(uint64_t index) {
-  // splitmix64: a fixed, well-mixed key per operation, the same on every run.
-  uint64_t z = (index + 1) * 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-constexpr uint64_t kBudgetCheckSteps = 1024;
-
-}  // namespace
-
 Search::Search(const History& history, const std::vector<size_t>& ops, const Model& model, Budget& budget)
     : history_(history), budget_(budget) {
   order_operations(ops, model);

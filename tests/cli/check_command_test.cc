@@ -9,24 +9,12 @@
 #include <vector>
 
 #include "cli/app.h"
+#include "tests/cli/run_cli.h"
 
 namespace consim::cli {
 namespace {
 
 const std::string kData = CONSIM_SOURCE_DIR "/../shared/data/porcupine/";
-
-struct Outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Outcome run_cli(const std::vector<std::string>& args) {
-  std::ostringstream out;
-  std::ostringstream err;
-  const int code = run(args, out, err);
-  return {code, out.str(), err.str()};
-}
 
 std::string write_temp(const std::string& name, const std::string& text) {
   const std::filesystem::path path = std::filesystem::temp_directory_path() / name;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/app.h"
+#include "tests/cli/run_cli.h"
 
 namespace consim::cli {
 namespace {
@@ -16,19 +17,6 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::string kData = CONSIM_SOURCE_DIR "/../shared/data/porcupine/";
-
-struct Outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Outcome run_cli(const std::vector<std::string>& args) {
-  std::ostringstream out;
-  std::ostringstream err;
-  const int code = run(args, out, err);
-  return {code, out.str(), err.str()};
-}
 
 std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

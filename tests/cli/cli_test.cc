@@ -10,22 +10,10 @@
 #include <vector>
 
 #include "cli/app.h"
+#include "tests/cli/run_cli.h"
 
 namespace consim::cli {
 namespace {
-
-struct Outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Outcome run_cli(const std::vector<std::string>& args) {
-  std::ostringstream out;
-  std::ostringstream err;
-  const int code = run(args, out, err);
-  return {code, out.str(), err.str()};
-}
 
 TEST(Cli, VersionPrintsTheVersion) {
   const Outcome outcome = run_cli({"--version"});
