@@ -4,11 +4,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <ostream>
 
 #include "cli/check_command.h"
+#include "cli/run_command.h"
 #include "cli/version.h"
 #include "harness/demo/ping_pong.h"
 #include "protocols/raft/config.h"
@@ -54,8 +56,16 @@ int run_demo(const DemoOptions& options, std::ostream& out, std::ostream& err) {
   return kExitOk;
 }
 
-int run_list(const std::string& what, std::ostream& out) {
-  // Only bugs exist so far; scenarios and faults join when the scenario runner lands.
+int run_list(const std::string& what, std::ostream& out, std::ostream& err) {
+  if (what == "scenarios") {
+    std::error_code error;
+    return list_scenarios(std::filesystem::is_directory("scenarios", error) ? "scenarios" : CONSIM_SCENARIO_DIR, out,
+                          err);
+  }
+  if (what == "faults") {
+    list_faults(out);
+    return kExitOk;
+  }
   if (what == "bugs") {
     for (const auto& bug : protocols::raft::bug_catalogue()) {
       out << bug.name << "\n    " << bug.description << "\n    caught by: " << bug.caught_by << "\n";
@@ -123,8 +133,24 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   demo_command->add_option("--trace", demo.trace_path, "Write the trace as JSONL to this file");
 
   std::string list_what;
-  CLI::App* list_command = app.add_subcommand("list", "List what consim knows: bugs (the protocols' bug switches)");
-  list_command->add_option("what", list_what, "What to list")->required()->check(CLI::IsMember({"bugs"}));
+  CLI::App* list_command = app.add_subcommand(
+      "list", "List what consim knows: scenarios (the library), bugs (the protocols' bug switches), faults");
+  list_command->add_option("what", list_what, "What to list")
+      ->required()
+      ->check(CLI::IsMember({"scenarios", "bugs", "faults"}));
+
+  RunCommandOptions run_options;
+  uint64_t run_seed = 0;
+  CLI::App* run_command = app.add_subcommand(
+      "run",
+      "Run a scenario: exit 0 when its expectation held (every check passed, or the violation it expects), "
+      "1 when not, 2 on bad input");
+  run_command->add_option("scenario", run_options.scenario_path, "Scenario file (JSON)")->required();
+  CLI::Option* seed_option = run_command->add_option("--seed", run_seed, "Seed (overrides the scenario's)");
+  run_command->add_option("--out", run_options.out_dir, "Write summary.json, trace.jsonl and history.jsonl here");
+  run_command->add_flag("--explain", run_options.explain,
+                        "Narrate the run: elections, faults, crashes, as they happen");
+  run_command->add_flag("--json", run_options.json, "Print summary.json instead of the report");
 
   CheckCommandOptions check;
   CLI::App* check_command = add_check_command(app, check);
@@ -157,7 +183,13 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     return run_check(check, out, err);
   }
   if (list_command->parsed()) {
-    return run_list(list_what, out);
+    return run_list(list_what, out, err);
+  }
+  if (run_command->parsed()) {
+    if (seed_option->count() > 0) {
+      run_options.seed = run_seed;
+    }
+    return run_run(run_options, out, err);
   }
   err << "consim: error: no command given\nRun 'consim --help' for usage.\n";
   return kExitUsage;

@@ -82,6 +82,10 @@ void NodeHost::on_timer(sim::TimerId, uint64_t tag) {
 
 void NodeHost::on_message(const sim::Packet& packet) {
   if (packet.payload->family() != Payload::Family::protocol_message) {
+    if (hooks_.foreign) {
+      hooks_.foreign(*this, packet);
+      return;
+    }
     context_.trace(sim::TraceEvent("host.ignored").add("from", packet.from).add("msg", packet.payload->kind()));
     return;
   }

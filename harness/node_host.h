@@ -25,6 +25,8 @@
 
 namespace consim::harness {
 
+class NodeHost;
+
 protocols::NodeId node_of(sim::HostId host);
 sim::HostId host_of(protocols::NodeId node);
 
@@ -42,6 +44,8 @@ struct NodeHostHooks {
   // arms crash points later need not have every host call into it before every step.
   const bool* crash_point_armed = nullptr;
   std::function<void(sim::HostId)> crash;  // how to crash a machine (World::crash)
+  // A packet that is not protocol traffic (a client's call): handed here instead of the node.
+  std::function<void(NodeHost&, const sim::Packet&)> foreign;
 };
 
 struct NodeHostOptions {
@@ -74,6 +78,13 @@ class NodeHost final : public sim::Process {
   // Runs `input` against the node (e.g. a Raft-specific call), then executes what it produced.
   // From outside the simulation, through World::inject as well.
   void with_node(const std::function<void(protocols::Node&)>& input);
+
+  // Sends a payload that is not protocol traffic (an answer to a client) from this machine.
+  void send_foreign(sim::HostId to, sim::PayloadPtr payload, uint32_t bytes) {
+    context_.send(to, std::move(payload), bytes);
+  }
+  // What this machine's clock reads now.
+  LocalTime local_now() const { return context_.now_local(); }
 
   protocols::NodeId id() const { return id_; }
   const protocols::Node& node() const { return *node_; }

@@ -1,0 +1,148 @@
+#include "harness/history_recorder.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "base/assert.h"
+
+namespace consim::harness {
+namespace {
+
+// Keys are the workload's own ("k3", "/k3"), but escape anyway: the file is an interface.
+void append_string(std::string& out, std::string_view text) {
+  out += '"';
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\u00";
+      out += kHex[(c >> 4) & 0xf];
+      out += kHex[c & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
+
+void append_number(std::string& out, std::optional<int64_t> value) {
+  out += value.has_value() ? std::to_string(*value) : "null";
+}
+
+}  // namespace
+
+void HistoryRecorder::begin(uint64_t process, std::string_view type, const ClientOp& op) {
+  text_ += "{\"process\":";
+  text_ += std::to_string(process);
+  text_ += ",\"type\":\"";
+  text_ += type;
+  text_ += "\",\"f\":";
+  append_string(text_, op.f);
+  text_ += ",\"key\":";
+  append_string(text_, op.key);
+}
+
+void HistoryRecorder::end(SimTime at) {
+  text_ += ",\"time_ns\":";
+  text_ += std::to_string(at.ns);
+  text_ += "}\n";
+}
+
+namespace {
+
+// The invocation's value: what is written, [expected, new] for a cas, null for a read.
+void append_op_value(std::string& out, const ClientOp& op) {
+  out += ",\"value\":";
+  if (op.f == "cas") {
+    out += '[';
+    append_number(out, op.expected);
+    out += ',';
+    append_number(out, op.value);
+    out += ']';
+  } else if (op.is_read()) {
+    out += "null";
+  } else {
+    append_number(out, op.value);
+  }
+  if (op.version.has_value()) {
+    out += ",\"version\":";
+    out += std::to_string(*op.version);
+  }
+  if (op.ephemeral) {
+    out += ",\"ephemeral\":true";
+  }
+}
+
+}  // namespace
+
+void HistoryRecorder::invoke(uint64_t process, const ClientOp& op, SimTime at) {
+  begin(process, "invoke", op);
+  append_op_value(text_, op);
+  end(at);
+  ++counts_.invoked;
+}
+
+void HistoryRecorder::complete(uint64_t process, const ClientOp& op, const OpOutcome& outcome, SimTime invoked,
+                               SimTime at, std::string_view server) {
+  CONSIM_ASSERT(invoked <= at);
+  begin(process, outcome.ok ? "ok" : "fail", op);
+  if (op.is_read() && outcome.ok) {
+    text_ += ",\"value\":";
+    append_number(text_, outcome.value);
+  } else {
+    append_op_value(text_, op);
+  }
+  if (!outcome.ok) {
+    text_ += ",\"error\":";
+    append_string(text_, outcome.error);
+  }
+  text_ += ",\"node\":";
+  append_string(text_, server);
+  end(at);
+  if (outcome.ok) {
+    ++counts_.ok;
+    latencies_ns_.push_back((at - invoked).ns);
+    if (op.is_read()) {
+      ++counts_.reads_ok;
+      if (stale(op, outcome, invoked)) {
+        ++counts_.stale_reads;
+      }
+    } else {
+      ++counts_.writes_ok;
+      write_completions_ns_.push_back(at.ns);
+      Acknowledged& acked = acknowledged_[op.key];
+      acked.completed_ns.push_back(at.ns);
+      acked.max_revision.push_back(acked.max_revision.empty() ? outcome.revision
+                                                              : std::max(acked.max_revision.back(), outcome.revision));
+    }
+  } else {
+    ++counts_.fail;
+  }
+}
+
+bool HistoryRecorder::stale(const ClientOp& op, const OpOutcome& outcome, SimTime invoked) const {
+  const auto it = acknowledged_.find(op.key);
+  if (it == acknowledged_.end()) {
+    return false;
+  }
+  const std::vector<int64_t>& completed = it->second.completed_ns;
+  const auto before = std::lower_bound(completed.begin(), completed.end(), invoked.ns);
+  if (before == completed.begin()) {
+    return false;
+  }
+  const size_t last = static_cast<size_t>(before - completed.begin()) - 1;
+  return it->second.max_revision[last] > outcome.revision;
+}
+
+void HistoryRecorder::info(uint64_t process, const ClientOp& op, std::string_view error, SimTime at) {
+  begin(process, "info", op);
+  append_op_value(text_, op);
+  text_ += ",\"error\":";
+  append_string(text_, error);
+  end(at);
+  ++counts_.info;
+}
+
+}  // namespace consim::harness

@@ -1,0 +1,65 @@
+// Records every client event as one line of consim's JSONL history (DESIGN.md, "Clients and
+// histories"), the format `consim check` reads, and keeps the counts and latencies the run's
+// metrics need. Times are global simulated time: real-time order is what linearizability is
+// judged on, whatever the nodes' clocks say.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/time.h"
+#include "harness/client_op.h"
+
+namespace consim::harness {
+
+struct HistoryCounts {
+  uint64_t invoked = 0;
+  uint64_t ok = 0;
+  uint64_t fail = 0;
+  uint64_t info = 0;
+  uint64_t reads_ok = 0;
+  uint64_t writes_ok = 0;  // every ok operation that is not a read
+  // Ok reads that saw a state older than a write to their key acknowledged before they were
+  // invoked (by revision, or zxid: the service's own order of writes).
+  uint64_t stale_reads = 0;
+};
+
+class HistoryRecorder {
+ public:
+  void invoke(uint64_t process, const ClientOp& op, SimTime at);
+  // A definite outcome (ok or fail) that `server` ("n2") gave.
+  void complete(uint64_t process, const ClientOp& op, const OpOutcome& outcome, SimTime invoked, SimTime at,
+                std::string_view server);
+  // The outcome is unknown (timeout); the process retires.
+  void info(uint64_t process, const ClientOp& op, std::string_view error, SimTime at);
+
+  const std::string& jsonl() const { return text_; }
+  const HistoryCounts& counts() const { return counts_; }
+  // Latency of every ok operation, in nanoseconds of simulated time, in completion order.
+  const std::vector<int64_t>& latencies_ns() const { return latencies_ns_; }
+  // Completion times of ok writes (for throughput over time).
+  const std::vector<int64_t>& write_completions_ns() const { return write_completions_ns_; }
+
+ private:
+  void begin(uint64_t process, std::string_view type, const ClientOp& op);
+  void end(SimTime at);
+
+  // Per key, the ok writes in completion order: when each completed, and the highest revision
+  // among it and those before it.
+  struct Acknowledged {
+    std::vector<int64_t> completed_ns;
+    std::vector<int64_t> max_revision;
+  };
+  bool stale(const ClientOp& op, const OpOutcome& outcome, SimTime invoked) const;
+
+  std::string text_;
+  std::map<std::string, Acknowledged, std::less<>> acknowledged_;
+  HistoryCounts counts_;
+  std::vector<int64_t> latencies_ns_;
+  std::vector<int64_t> write_completions_ns_;
+};
+
+}  // namespace consim::harness

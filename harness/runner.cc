@@ -1,0 +1,493 @@
+#include "harness/runner.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <typeinfo>
+
+#include "base/assert.h"
+#include "checkers/invariants/raft_invariants.h"
+#include "checkers/linearizability/checker.h"
+#include "checkers/linearizability/history_parse.h"
+#include "harness/client.h"
+#include "harness/client_gateway.h"
+#include "harness/cluster_observer.h"
+#include "harness/fault_injector.h"
+#include "harness/history_recorder.h"
+#include "harness/node_host.h"
+#include "harness/run_summary.h"
+#include "harness/service_binding.h"
+#include "harness/workload.h"
+#include "protocols/raft/raft_node.h"
+#include "sim/simulator.h"
+#include "sim/world.h"
+
+namespace consim::harness {
+namespace {
+
+Duration ms(double value) { return Duration::nanos(static_cast<int64_t>(std::llround(value * 1e6))); }
+
+protocols::ReadMode read_mode_of(const std::string& name) {
+  if (name == "log") return protocols::ReadMode::kLog;
+  if (name == "lease") return protocols::ReadMode::kLease;
+  if (name == "follower") return protocols::ReadMode::kLocal;
+  CONSIM_ASSERT(name == "read_index");
+  return protocols::ReadMode::kReadIndex;
+}
+
+sim::LinkParams link_params(const NetworkSpec& spec) {
+  sim::LinkParams params;
+  if (spec.latency_ms_min) params.latency_min = ms(*spec.latency_ms_min);
+  if (spec.latency_ms_max) params.latency_max = ms(*spec.latency_ms_max);
+  if (spec.latency_ms_mean) params.latency_mean = ms(*spec.latency_ms_mean);
+  if (spec.latency_shape) {
+    params.shape = *spec.latency_shape == "exponential" ? sim::LatencyShape::kExponential : sim::LatencyShape::kUniform;
+  }
+  if (spec.drop_probability) params.drop_probability = *spec.drop_probability;
+  if (spec.duplicate_probability) params.duplicate_probability = *spec.duplicate_probability;
+  if (params.latency_max < params.latency_min) {
+    params.latency_max = params.latency_min;
+  }
+  return params;
+}
+
+sim::DiskParams disk_params(const DiskSpec& spec) {
+  sim::DiskParams params;
+  if (spec.sync_ms_min) params.sync_latency_min = ms(*spec.sync_ms_min);
+  if (spec.sync_ms_max) params.sync_latency_max = ms(*spec.sync_ms_max);
+  if (params.sync_latency_max < params.sync_latency_min) {
+    params.sync_latency_max = params.sync_latency_min;
+  }
+  if (spec.torn_write_probability) params.torn_write_probability = *spec.torn_write_probability;
+  if (spec.lying_sync) params.lying_sync = *spec.lying_sync;
+  return params;
+}
+
+protocols::raft::RaftConfig raft_config(const Scenario& scenario) {
+  protocols::raft::RaftConfig config;
+  for (uint32_t i = 1; i <= scenario.nodes; ++i) {
+    config.bootstrap.voters.push_back(protocols::NodeId{i});
+  }
+  config.election_ticks = scenario.raft.election_ticks;
+  config.heartbeat_ticks = scenario.raft.heartbeat_ticks;
+  config.pre_vote = scenario.raft.pre_vote;
+  config.check_quorum = scenario.raft.check_quorum;
+  config.max_clock_drift_ppm = static_cast<int64_t>(std::llround(scenario.raft.max_clock_drift_ppm));
+  config.forward_proposals = scenario.raft.forward_proposals;
+  for (const std::string& bug : scenario.bugs) {
+    const bool known = protocols::raft::enable_bug(config.bugs, bug);
+    CONSIM_ASSERT(known);  // the loader checked the names
+  }
+  return config;
+}
+
+std::unique_ptr<ServiceBinding> binding_for(const std::string& service) {
+  CONSIM_ASSERT(service == "kv");
+  return make_kv_binding();
+}
+
+// One run of one scenario with one seed.
+class ScenarioRun {
+ public:
+  ScenarioRun(const Scenario& scenario, const RunOptions& options, uint64_t seed, std::ostream* trace_out);
+  void run();
+  RunReport report(const std::string& trace_note);
+
+ private:
+  void build_world();
+  void schedule_faults();
+  // Runs events up to `until`, or until the invariants fail, or `done` holds; false if stopped
+  // by a violation.
+  bool run_until(SimTime until, const std::function<bool()>& done = nullptr);
+  void liveness_phase();
+  NodeHost* host(uint32_t node);
+  uint32_t leader();
+  CheckOutcome check_invariants();
+  CheckOutcome check_linearizability();
+  RunMetrics metrics() const;
+
+  const Scenario& scenario_;
+  RunOptions options_;
+  uint64_t seed_;
+  sim::Simulator sim_;
+  std::unique_ptr<ServiceBinding> binding_;
+  checkers::RaftInvariants invariants_;
+  ClusterObserver observer_;
+  HistoryRecorder history_;
+  std::unique_ptr<Workload> workload_;
+  ClientSetup client_setup_;
+  std::unique_ptr<sim::World> world_;
+  std::unique_ptr<ClientGateway> gateway_;
+  std::unique_ptr<FaultInjector> faults_;
+  bool violated_ = false;
+  uint64_t violation_event_ = 0;
+  CheckOutcome liveness_{"liveness", "skipped", ""};
+  SimTime workload_end_;
+};
+
+ScenarioRun::ScenarioRun(const Scenario& scenario, const RunOptions& options, uint64_t seed, std::ostream* trace_out)
+    : scenario_(scenario),
+      options_(options),
+      seed_(seed),
+      sim_(seed),
+      binding_(binding_for(scenario.service)),
+      observer_(scenario.nodes, options.explain) {
+  if (trace_out != nullptr) {
+    sim_.trace().stream_to(trace_out);
+  }
+  if (scenario_.checks_enabled("invariants")) {
+    sim_.trace().subscribe(
+        [this](const sim::TraceRecord& record) {
+          invariants_.observe(record);
+          if (!violated_ && !invariants_.ok()) {
+            violated_ = true;
+            violation_event_ = sim_.events_processed();
+          }
+        },
+        {"raft.", "host."});
+  }
+  sim_.trace().subscribe([this](const sim::TraceRecord& record) { observer_.observe(record); },
+                         ClusterObserver::kinds());
+  build_world();
+}
+
+void ScenarioRun::build_world() {
+  const uint32_t nodes = scenario_.nodes;
+  const uint32_t clients = scenario_.workload.clients;
+  workload_ = std::make_unique<Workload>(scenario_.workload, scenario_.service, sim_.rng("workload"));
+  workload_end_ = SimTime::zero() + ms(scenario_.duration_ms);
+  client_setup_.workload = workload_.get();
+  client_setup_.history = &history_;
+  client_setup_.sim = &sim_;
+  client_setup_.nodes = nodes;
+  client_setup_.clients = std::max<uint32_t>(clients, 1);
+  client_setup_.read_mode = read_mode_of(scenario_.raft.read_mode);
+  client_setup_.any_server = scenario_.raft.read_mode == "follower";
+  client_setup_.timeout = ms(scenario_.workload.timeout_ms);
+  client_setup_.stop_at = workload_end_;
+
+  const protocols::raft::RaftConfig raft = raft_config(scenario_);
+  NodeFactory make_node = [raft](protocols::NodeId id, const protocols::Recovered& disk,
+                                 protocols::RandomSource& random) {
+    protocols::raft::RaftConfig config = raft;
+    config.id = id;
+    return std::make_unique<protocols::raft::RaftNode>(config, disk, random);
+  };
+  const ServiceBinding* binding = binding_.get();
+  ApplicationFactory make_application = [binding](protocols::NodeId) { return binding->make_application(); };
+  NodeHostOptions host_options;
+  host_options.tick_interval = ms(scenario_.raft.tick_ms);
+  host_options.snapshot_every_entries = scenario_.raft.snapshot_every_entries;
+
+  sim::WorldConfig config;
+  config.hosts = nodes + clients;
+  config.link = link_params(scenario_.network);
+  config.disk = disk_params(scenario_.disk);
+  world_ = std::make_unique<sim::World>(
+      sim_, config,
+      [this, make_node, make_application, host_options, nodes](sim::HostContext context,
+                                                               const sim::DiskImage& recovered) {
+        std::unique_ptr<sim::Process> process;
+        if (context.self().index < nodes) {
+          NodeHostHooks hooks;
+          hooks.crash = [this](sim::HostId crashed) { world_->crash(crashed); };
+          gateway_->wire(hooks);
+          process = std::make_unique<NodeHost>(context, recovered, make_node, make_application, hooks, host_options);
+        } else {
+          process = std::make_unique<ClientProcess>(context, context.self().index - nodes, &client_setup_);
+        }
+        return process;
+      });
+  gateway_ = std::make_unique<ClientGateway>(*world_, *binding_, nodes);
+  faults_ = std::make_unique<FaultInjector>(*world_, nodes, sim_.rng("faults"), [this] { return leader(); });
+}
+
+NodeHost* ScenarioRun::host(uint32_t node) {
+  sim::Process* process = world_->process(sim::HostId{node - 1});
+  return process != nullptr && typeid(*process) == typeid(NodeHost) ? static_cast<NodeHost*>(process) : nullptr;
+}
+
+// The live node that believes it leads in the highest term (the nodes' own view, as a fault
+// injector targeting "the leader" would see it).
+uint32_t ScenarioRun::leader() {
+  uint32_t best = 0;
+  uint64_t best_term = 0;
+  for (uint32_t node = 1; node <= scenario_.nodes; ++node) {
+    NodeHost* server = host(node);
+    if (server == nullptr || world_->state(sim::HostId{node - 1}) != sim::HostState::kUp) {
+      continue;
+    }
+    const protocols::NodeStatus status = server->node().status();
+    if (status.role == "leader" && (best == 0 || status.term > best_term)) {
+      best = node;
+      best_term = status.term;
+    }
+  }
+  return best;
+}
+
+void ScenarioRun::schedule_faults() {
+  for (const Fault& fault : scenario_.faults) {
+    sim_.schedule_at(SimTime::zero() + ms(fault.at_ms), [this, action = fault.action] { faults_->apply(action); });
+  }
+}
+
+bool ScenarioRun::run_until(SimTime until, const std::function<bool()>& done) {
+  while (!violated_) {
+    if (done && done()) {
+      return true;
+    }
+    if (sim_.next_event_time() > until) {
+      sim_.run_until(until);
+      return true;
+    }
+    sim_.step();
+  }
+  return false;
+}
+
+void ScenarioRun::run() {
+  world_->start_all();
+  schedule_faults();
+  if (!run_until(workload_end_)) {
+    return;
+  }
+  if (scenario_.checks_enabled("liveness")) {
+    liveness_phase();
+  }
+  // Let operations still in flight finish or time out, so the history ends settled.
+  const SimTime drain_end = sim_.now() + ms(scenario_.workload.timeout_ms) + Duration::millis(1);
+  run_until(drain_end);
+}
+
+void ScenarioRun::liveness_phase() {
+  const SimTime healed_at = sim_.now();
+  observer_.narrate(healed_at, "workload stopped; healing every fault to check liveness");
+  faults_->heal_all();
+  const SimTime leader_deadline = healed_at + ms(scenario_.liveness.leader_within_ms);
+  uint32_t leader_node = 0;
+  if (!run_until(leader_deadline, [&] { return (leader_node = leader()) != 0; })) {
+    return;
+  }
+  if (leader_node == 0) {
+    liveness_ = {"liveness", "fail",
+                 "no leader within " + std::to_string(static_cast<int64_t>(scenario_.liveness.leader_within_ms)) +
+                     " ms of the final heal"};
+    return;
+  }
+  const SimTime leader_at = sim_.now();
+  observer_.narrate(leader_at, "liveness: n" + std::to_string(leader_node) + " leads; probing with a write");
+  const SimTime commit_deadline = leader_at + ms(scenario_.liveness.commit_within_ms);
+  ClientOp probe;
+  probe.f = scenario_.service == "znode" ? "set" : "write";
+  probe.key = scenario_.service == "znode" ? "/probe" : "probe";
+  probe.value = 0;
+  uint64_t request = 0;
+  SimTime retry_at = leader_at;
+  const bool ran = run_until(commit_deadline, [&] {
+    if (request != 0 && gateway_->probe_outcome(request) != nullptr) {
+      return true;
+    }
+    if (sim_.now() >= retry_at) {  // (re)submit to whoever leads now
+      retry_at = sim_.now() + Duration::millis(100);
+      if (const uint32_t node = leader(); node != 0) {
+        request = gateway_->submit_probe(*host(node), probe);
+      }
+    }
+    return false;
+  });
+  if (!ran) {
+    return;
+  }
+  if (request == 0 || gateway_->probe_outcome(request) == nullptr) {
+    liveness_ = {"liveness", "fail",
+                 "a leader was elected " + std::to_string((leader_at - healed_at).ns / 1'000'000) +
+                     " ms after the final heal, but no write committed within " +
+                     std::to_string(static_cast<int64_t>(scenario_.liveness.commit_within_ms)) + " ms"};
+    return;
+  }
+  liveness_ = {"liveness", "pass",
+               "leader " + std::to_string((leader_at - healed_at).ns / 1'000'000) +
+                   " ms after the final heal; probe write committed " +
+                   std::to_string((sim_.now() - leader_at).ns / 1'000'000) + " ms later"};
+  observer_.narrate(sim_.now(), "liveness: the probe write committed");
+}
+
+CheckOutcome ScenarioRun::check_invariants() {
+  if (!scenario_.checks_enabled("invariants")) {
+    return {"invariants", "skipped", ""};
+  }
+  invariants_.finish();
+  if (invariants_.ok()) {
+    return {"invariants", "pass", std::to_string(invariants_.records_observed()) + " records checked"};
+  }
+  return {"invariants", "fail",
+          "seed=" + std::to_string(seed_) + " event=" + std::to_string(violation_event_) + ": " +
+              invariants_.violation()->describe()};
+}
+
+CheckOutcome ScenarioRun::check_linearizability() {
+  if (!scenario_.checks_enabled("linearizability")) {
+    return {"linearizability", "skipped", ""};
+  }
+  namespace lin = checkers::lin;
+  const lin::ParsedHistory parsed = lin::parse_history(history_.jsonl(), lin::Format::jsonl);
+  CONSIM_ASSERT(!parsed.error.has_value());  // the recorder writes what the reader reads
+  const std::unique_ptr<lin::Model> model = lin::make_model(binding_->model());
+  if (const std::optional<std::string> problem = lin::validate_history(parsed.history, *model)) {
+    CONSIM_ASSERT(false);  // the workload only issues operations the model knows
+  }
+  lin::CheckOptions check_options;
+  check_options.step_limit = options_.check_step_limit;
+  const lin::CheckResult result = lin::check(parsed.history, *model, check_options);
+  const std::string operations = std::to_string(parsed.history.operations.size()) + " operations";
+  switch (result.verdict) {
+    case lin::Verdict::linearizable:
+      return {"linearizability", "pass", operations + ", linearizable"};
+    case lin::Verdict::unknown:
+      return {"linearizability", "unknown", operations + ": " + result.reason};
+    case lin::Verdict::not_linearizable:
+      break;
+  }
+  std::string detail = operations + ", not linearizable";
+  if (result.counterexample.has_value()) {
+    const lin::Operation& op = parsed.history.operations[result.counterexample->operation];
+    detail += ": key " + result.counterexample->key + ", line " + std::to_string(op.invoke_line) +
+              " cannot be placed after any linearizable prefix (state " + result.counterexample->state + ")";
+  }
+  return {"linearizability", "fail", detail};
+}
+
+}  // namespace
+
+namespace {
+
+double percentile_ms(std::vector<int64_t> values_ns, double q) {
+  if (values_ns.empty()) {
+    return 0;
+  }
+  std::sort(values_ns.begin(), values_ns.end());
+  // Nearest rank: the smallest value with at least q of the values at or below it.
+  const size_t rank = static_cast<size_t>(std::ceil(q * static_cast<double>(values_ns.size())));
+  return static_cast<double>(values_ns[std::clamp<size_t>(rank, 1, values_ns.size()) - 1]) / 1e6;
+}
+
+// Rounds to microseconds of precision, so that summaries print short, stable numbers.
+double round3(double value) { return std::round(value * 1000.0) / 1000.0; }
+
+}  // namespace
+
+RunMetrics ScenarioRun::metrics() const {
+  RunMetrics m;
+  m.simulated_s = static_cast<double>(sim_.now().ns) / 1e9;
+  m.events = sim_.events_processed();
+  const HistoryCounts& counts = history_.counts();
+  m.invoked = counts.invoked;
+  m.ok = counts.ok;
+  m.fail = counts.fail;
+  m.info = counts.info;
+  m.pending = counts.invoked - counts.ok - counts.fail - counts.info;
+  m.committed_ops = counts.writes_ok;
+  m.ok_reads = counts.reads_ok;
+  m.stale_reads = counts.stale_reads;
+  const double workload_s = std::min(static_cast<double>(workload_end_.ns), static_cast<double>(sim_.now().ns)) / 1e9;
+  m.throughput_ops_per_s = workload_s > 0 ? round3(static_cast<double>(counts.ok) / workload_s) : 0;
+  m.latency_ms_p50 = round3(percentile_ms(history_.latencies_ns(), 0.50));
+  m.latency_ms_p90 = round3(percentile_ms(history_.latencies_ns(), 0.90));
+  m.latency_ms_p99 = round3(percentile_ms(history_.latencies_ns(), 0.99));
+  m.latency_ms_max = round3(percentile_ms(history_.latencies_ns(), 1.0));
+  for (const auto& [kind, traffic] : world_->network().stats().sent_by_kind) {
+    if (kind != "ClientCall" && kind != "ClientAnswer") {
+      m.messages += traffic.messages;
+      m.bytes += traffic.bytes;
+    }
+  }
+  if (m.committed_ops > 0) {
+    m.messages_per_committed_op = round3(static_cast<double>(m.messages) / static_cast<double>(m.committed_ops));
+    m.bytes_per_committed_op = round3(static_cast<double>(m.bytes) / static_cast<double>(m.committed_ops));
+  }
+  m.elections = observer_.elections();
+  m.leader_changes = observer_.leader_changes();
+  m.terms = observer_.max_term();
+  m.time_without_leader_ms = round3(static_cast<double>(observer_.time_without_leader().ns) / 1e6);
+  m.faults = faults_->applied();
+  m.crashes = observer_.crashes();
+  for (uint32_t node = 1; node <= scenario_.nodes; ++node) {
+    m.fsyncs += world_->disk(sim::HostId{node - 1}).stats().syncs;
+  }
+  return m;
+}
+
+RunReport ScenarioRun::report(const std::string& trace_note) {
+  observer_.finish(sim_.now());
+  RunReport report;
+  report.scenario = scenario_.name;
+  report.seed = seed_;
+  report.checks.push_back(check_invariants());
+  report.checks.push_back(violated_ ? CheckOutcome{"linearizability", "skipped", "the run stopped at a violation"}
+                                    : check_linearizability());
+  report.checks.push_back(violated_ && scenario_.checks_enabled("liveness")
+                              ? CheckOutcome{"liveness", "skipped", "the run stopped at a violation"}
+                              : liveness_);
+  report.verdict = "pass";
+  for (const CheckOutcome& check : report.checks) {
+    if (check.status == "fail" || check.status == "unknown") {
+      report.verdict = "fail";
+    }
+  }
+  report.metrics = metrics();
+  report.digest = sim::format_digest(sim_.trace().digest());
+  report.history_jsonl = history_.jsonl();
+  judge_expectation(scenario_, report);
+  report.summary_json = summary_json(scenario_, report, options_.version, trace_note);
+  return report;
+}
+
+RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
+  const uint64_t seed = options.seed.value_or(scenario.seed);
+  namespace fs = std::filesystem;
+  std::ofstream trace_file;
+  fs::path out;
+  if (!options.out_dir.empty()) {
+    out = options.out_dir;
+    std::error_code error;
+    fs::create_directories(out, error);
+    if (error) {
+      return {std::nullopt, "--out " + options.out_dir + ": cannot create the directory: " + error.message()};
+    }
+    // Written under temporary names and renamed at the end: nothing is left half-written.
+    trace_file.open(out / "trace.jsonl.partial", std::ios::binary | std::ios::trunc);
+    if (!trace_file) {
+      return {std::nullopt, "--out " + options.out_dir + ": cannot write trace.jsonl"};
+    }
+  }
+  ScenarioRun run(scenario, options, seed, out.empty() ? nullptr : &trace_file);
+  run.run();
+  RunReport report = run.report(out.empty() ? "" : "trace.jsonl");
+  if (!out.empty()) {
+    trace_file.close();
+    const std::pair<const char*, const std::string*> files[] = {{"history.jsonl", &report.history_jsonl},
+                                                                {"summary.json", &report.summary_json}};
+    for (const auto& [name, text] : files) {
+      std::ofstream file(out / (std::string(name) + ".partial"), std::ios::binary | std::ios::trunc);
+      file << *text;
+      file.close();
+      if (!file) {
+        return {std::nullopt, "--out " + options.out_dir + ": cannot write " + name};
+      }
+    }
+    std::error_code error;
+    for (const char* name : {"trace.jsonl", "history.jsonl", "summary.json"}) {
+      fs::rename(out / (std::string(name) + ".partial"), out / name, error);
+      if (error) {
+        return {std::nullopt, "--out " + options.out_dir + ": cannot write " + name + ": " + error.message()};
+      }
+    }
+  }
+  return {std::move(report), ""};
+}
+
+}  // namespace consim::harness

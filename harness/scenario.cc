@@ -1,0 +1,312 @@
+#include "harness/scenario.h"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <span>
+#include <system_error>
+#include <utility>
+
+#include "base/assert.h"
+#include "harness/scenario_faults.h"
+#include "harness/strict_json.h"
+#include "protocols/raft/config.h"
+#include "sim/network.h"
+
+namespace consim::harness {
+namespace {
+
+using scenario_detail::kMaxLatencyMs;
+using scenario_detail::kPositiveMs;
+using scenario_detail::kProbability;
+using strict_json::fail;
+using strict_json::in_quotes;
+using strict_json::index_path;
+using strict_json::Json;
+using strict_json::number_text;
+using strict_json::ObjectReader;
+using strict_json::Range;
+
+using Names = std::span<const std::string_view>;
+
+// A file larger than this is not a scenario; refuse it before reading it all into memory.
+constexpr std::streamsize kMaxFileBytes = 16 << 20;
+
+constexpr std::array<std::string_view, 16> kTopLevelFields = {
+    "name", "description", "protocol", "service",  "nodes",  "seed",   "duration_ms", "protocol_config",
+    "bugs", "network",     "disk",     "workload", "faults", "checks", "liveness",    "expect"};
+constexpr std::array<std::string_view, 2> kServices = {"kv", "znode"};
+constexpr std::array<std::string_view, 2> kVerdicts = {"pass", "fail"};
+constexpr std::array<std::string_view, 3> kChecks = {"linearizability", "invariants", "liveness"};
+constexpr std::array<std::string_view, 4> kReadModes = {"log", "read_index", "lease", "follower"};
+// The invariant ids of checkers/invariants/raft_invariants.h (the ids are stable by contract there).
+constexpr std::array<std::string_view, 9> kRaftInvariants = {
+    "election_safety",      "leader_append_only", "log_matching",      "leader_completeness", "state_machine_safety",
+    "committed_is_durable", "term_monotonic",     "one_vote_per_term", "stale_read"};
+
+// --- the protocol, its configuration and its bugs
+
+std::string read_protocol(const ObjectReader& top) {
+  const std::optional<std::string> protocol = top.string("protocol");
+  if (!protocol || *protocol == "raft") {
+    return "raft";
+  }
+  if (*protocol == "zab") {
+    top.fail_at("protocol", "protocol zab is not available yet (available: raft)");
+  }
+  top.fail_at("protocol", "must be raft (zab is coming), got " + in_quotes(*protocol));
+}
+
+void check_raft(const ObjectReader& object, const RaftSpec& raft, uint32_t nodes) {
+  if (raft.election_ticks <= raft.heartbeat_ticks) {
+    const bool election_given = object.has("election_ticks");
+    object.fail_at(election_given ? "election_ticks" : "heartbeat_ticks",
+                   election_given ? "must be greater than heartbeat_ticks (" + std::to_string(raft.heartbeat_ticks) +
+                                        "), got " + std::to_string(raft.election_ticks)
+                                  : "must be less than election_ticks (" + std::to_string(raft.election_ticks) +
+                                        ", the default), got " + std::to_string(raft.heartbeat_ticks));
+  }
+  if (raft.read_mode == "lease" && !raft.check_quorum) {
+    object.fail_at("read_mode",
+                   "lease reads need check_quorum: true (as in etcd: the lease rests on followers "
+                   "withholding their votes, which CheckQuorum turns on)");
+  }
+  // The node's own validation is the last word: what it rejects, the loader must not accept.
+  protocols::raft::RaftConfig config;
+  config.id = protocols::NodeId{1};
+  for (uint32_t node = 1; node <= nodes; ++node) {
+    config.bootstrap.voters.push_back(protocols::NodeId{node});
+  }
+  config.election_ticks = raft.election_ticks;
+  config.heartbeat_ticks = raft.heartbeat_ticks;
+  config.pre_vote = raft.pre_vote;
+  config.check_quorum = raft.check_quorum;
+  config.max_clock_drift_ppm = static_cast<int64_t>(raft.max_clock_drift_ppm);
+  config.forward_proposals = raft.forward_proposals;
+  if (const std::string problem = config.validate(); !problem.empty()) {
+    fail(object.path(), "not a valid Raft configuration: " + problem);
+  }
+}
+
+RaftSpec read_raft(const Json& value, const std::string& path, uint32_t nodes) {
+  const ObjectReader object(value, path,
+                            {"pre_vote", "check_quorum", "read_mode", "max_clock_drift_ppm", "tick_ms",
+                             "election_ticks", "heartbeat_ticks", "snapshot_every_entries", "forward_proposals"});
+  RaftSpec raft;
+  raft.pre_vote = object.boolean("pre_vote").value_or(raft.pre_vote);
+  raft.check_quorum = object.boolean("check_quorum").value_or(raft.check_quorum);
+  raft.read_mode = object.choice("read_mode", kReadModes).value_or(raft.read_mode);
+  raft.max_clock_drift_ppm = object.number("max_clock_drift_ppm", Range{0, 500'000, false, /*max_open=*/true})
+                                 .value_or(raft.max_clock_drift_ppm);
+  raft.tick_ms = object.number("tick_ms", Range{0, kMaxLatencyMs, /*min_open=*/true}).value_or(raft.tick_ms);
+  // The node draws election timeouts from [election_ticks, 2 * election_ticks): keep that in uint32.
+  raft.election_ticks =
+      static_cast<uint32_t>(object.integer("election_ticks", 3, 1'000'000).value_or(raft.election_ticks));
+  raft.heartbeat_ticks =
+      static_cast<uint32_t>(object.integer("heartbeat_ticks", 1, 1'000'000).value_or(raft.heartbeat_ticks));
+  raft.snapshot_every_entries =
+      static_cast<uint32_t>(object.integer("snapshot_every_entries", 0, std::numeric_limits<uint32_t>::max())
+                                .value_or(raft.snapshot_every_entries));
+  raft.forward_proposals = object.boolean("forward_proposals").value_or(raft.forward_proposals);
+  check_raft(object, raft, nodes);
+  return raft;
+}
+
+std::vector<std::string_view> known_bugs(const std::string& protocol) {
+  CONSIM_ASSERT(protocol == "raft");
+  std::vector<std::string_view> names;
+  for (const protocols::raft::BugInfo& info : protocols::raft::bug_catalogue()) {
+    names.push_back(info.name);
+  }
+  return names;
+}
+
+// A list of distinct strings, each one of `known` (`what` names an element in messages).
+std::vector<std::string> read_names(const Json& value, const std::string& path, Names known, std::string_view what) {
+  CONSIM_ASSERT(!known.empty());
+  const Json::array_t& items =
+      strict_json::read_array(value, path, "a list of names: [\"" + std::string(known.front()) + "\"]");
+  std::vector<std::string> names;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const std::string item_path = index_path(path, i);
+    const std::string& name = strict_json::read_string(items[i], item_path);
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      fail(item_path,
+           "unknown " + std::string(what) + " " + in_quotes(name) + " (known: " + strict_json::join(known) + ")");
+    }
+    if (std::find(names.begin(), names.end(), name) != names.end()) {
+      fail(item_path, "duplicate " + std::string(what) + " " + in_quotes(name));
+    }
+    names.push_back(name);
+  }
+  return names;
+}
+
+// --- workload, liveness, expectation
+
+WorkloadSpec read_workload(const Json& value, const std::string& path, const std::string& service) {
+  const ObjectReader object(value, path,
+                            {"clients", "keys", "read_fraction", "cas_fraction", "delete_fraction", "timeout_ms",
+                             "rate_per_s", "ephemeral_fraction", "session_timeout_ms"});
+  WorkloadSpec workload;
+  workload.clients = static_cast<uint32_t>(object.integer("clients", 0, 1000).value_or(workload.clients));
+  workload.keys = static_cast<uint32_t>(object.integer("keys", 1, 100'000).value_or(workload.keys));
+  workload.read_fraction = object.number("read_fraction", kProbability).value_or(workload.read_fraction);
+  workload.cas_fraction = object.number("cas_fraction", kProbability).value_or(workload.cas_fraction);
+  workload.delete_fraction = object.number("delete_fraction", kProbability).value_or(workload.delete_fraction);
+  workload.timeout_ms = object.number("timeout_ms", kPositiveMs).value_or(workload.timeout_ms);
+  workload.rate_per_s = object.number("rate_per_s", Range{0, 1e6}).value_or(workload.rate_per_s);
+  for (const std::string_view znode_only : {"ephemeral_fraction", "session_timeout_ms"}) {
+    if (service != "znode" && object.has(znode_only)) {
+      object.fail_at(znode_only, "only for service \"znode\" (this scenario's service is " + in_quotes(service) + ")");
+    }
+  }
+  workload.ephemeral_fraction = object.number("ephemeral_fraction", kProbability).value_or(workload.ephemeral_fraction);
+  workload.session_timeout_ms = object.number("session_timeout_ms", kPositiveMs).value_or(workload.session_timeout_ms);
+  const double sum = workload.read_fraction + workload.cas_fraction + workload.delete_fraction;
+  // A small tolerance, so that 0.1 + 0.2 + 0.7 (1.0000000000000002 in doubles) is accepted.
+  if (sum > 1 + 1e-9) {
+    fail(path, "read_fraction + cas_fraction + delete_fraction must be at most 1 (writes take the rest), got " +
+                   number_text(workload.read_fraction) + " + " + number_text(workload.cas_fraction) + " + " +
+                   number_text(workload.delete_fraction) + " = " + number_text(sum));
+  }
+  return workload;
+}
+
+LivenessSpec read_liveness(const Json& value, const std::string& path) {
+  const ObjectReader object(value, path, {"leader_within_ms", "commit_within_ms"});
+  LivenessSpec liveness;
+  liveness.leader_within_ms = object.number("leader_within_ms", kPositiveMs).value_or(liveness.leader_within_ms);
+  liveness.commit_within_ms = object.number("commit_within_ms", kPositiveMs).value_or(liveness.commit_within_ms);
+  return liveness;
+}
+
+Expectation read_expect(const Json& value, const std::string& path, const std::vector<std::string>& checks) {
+  const ObjectReader object(value, path, {"verdict", "check", "invariant"});
+  Expectation expect;
+  expect.verdict = object.choice("verdict", kVerdicts).value_or("pass");
+  if (expect.verdict == "fail" && checks.empty()) {
+    object.fail_at("verdict", "\"fail\" needs a check that can fail, but the scenario's checks are empty");
+  }
+  if (object.has("check")) {
+    if (expect.verdict != "fail") {
+      object.fail_at("check", "only with verdict \"fail\" (it names the check that must fail)");
+    }
+    expect.check = *object.choice("check", kChecks);
+    if (std::find(checks.begin(), checks.end(), expect.check) == checks.end()) {
+      object.fail_at("check", in_quotes(expect.check) + " is not among the scenario's checks, so it cannot fail");
+    }
+  }
+  if (object.has("invariant")) {
+    if (expect.check != "invariants") {
+      object.fail_at("invariant",
+                     "only with check \"invariants\", got " +
+                         (expect.check.empty() ? std::string("no check") : "check " + in_quotes(expect.check)));
+    }
+    expect.invariant = *object.choice("invariant", kRaftInvariants);
+  }
+  return expect;
+}
+
+// --- the whole scenario
+
+std::string read_name(const ObjectReader& top) {
+  const std::string name = strict_json::read_string(
+      top.required("name", "every scenario has a name of a-z, 0-9, '.', '_' and '-'"), top.path_of("name"));
+  const bool valid = std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+  });
+  if (name.empty() || !valid) {
+    top.fail_at("name", "must be a non-empty name of a-z, 0-9, '.', '_' and '-', got " + in_quotes(name));
+  }
+  return name;
+}
+
+Scenario read_scenario(const Json& root, std::string_view file) {
+  const ObjectReader top(root, "", std::vector<std::string_view>(kTopLevelFields.begin(), kTopLevelFields.end()));
+  Scenario scenario;
+  scenario.file = std::string(file);
+  scenario.name = read_name(top);
+  scenario.description = top.string("description").value_or("");
+  scenario.protocol = read_protocol(top);
+  scenario.service = top.choice("service", kServices).value_or(scenario.service);
+  scenario.nodes = static_cast<uint32_t>(top.integer("nodes", 1, 9).value_or(scenario.nodes));
+  scenario.seed = top.integer("seed", 0, std::numeric_limits<uint64_t>::max()).value_or(scenario.seed);
+  scenario.duration_ms = top.number("duration_ms", kPositiveMs).value_or(scenario.duration_ms);
+  if (const Json* raft = top.find("protocol_config")) {
+    scenario.raft = read_raft(*raft, "protocol_config", scenario.nodes);
+  }
+  if (const Json* bugs = top.find("bugs")) {
+    scenario.bugs = read_names(*bugs, "bugs", known_bugs(scenario.protocol), "bug switch");
+  }
+  if (const Json* network = top.find("network")) {
+    const sim::LinkParams defaults;
+    const ObjectReader object(*network, "network", scenario_detail::with(scenario_detail::kLinkFields, {}));
+    scenario.network = scenario_detail::read_link(object, &defaults);
+  }
+  if (const Json* disk = top.find("disk")) {
+    scenario.disk = scenario_detail::read_disk(*disk, "disk");
+  }
+  if (const Json* workload = top.find("workload")) {
+    scenario.workload = read_workload(*workload, "workload", scenario.service);
+  }
+  if (const Json* faults = top.find("faults")) {
+    scenario.faults = scenario_detail::read_faults(*faults, "faults", scenario.nodes, scenario.duration_ms);
+  }
+  if (const Json* checks = top.find("checks")) {
+    scenario.checks = read_names(*checks, "checks", kChecks, "check");
+  }
+  if (const Json* liveness = top.find("liveness")) {
+    scenario.liveness = read_liveness(*liveness, "liveness");
+  }
+  if (const Json* expect = top.find("expect")) {
+    scenario.expect = read_expect(*expect, "expect", scenario.checks);
+  }
+  return scenario;
+}
+
+}  // namespace
+
+bool Scenario::checks_enabled(std::string_view check) const {
+  return std::find(checks.begin(), checks.end(), check) != checks.end();
+}
+
+ScenarioResult parse_scenario(std::string_view json_text, std::string_view file) {
+  const std::string name = file.empty() ? std::string("scenario") : std::string(file);
+  try {
+    const Json root = strict_json::parse(json_text);
+    return read_scenario(root, name);
+  } catch (const strict_json::ReadError& error) {
+    return ScenarioError{name + ": " + (error.path.empty() ? "" : error.path + ": ") + error.problem};
+  }
+}
+
+ScenarioResult load_scenario(const std::string& path) {
+  std::error_code status_error;
+  if (std::filesystem::is_directory(path, status_error)) {
+    return ScenarioError{path + ": is a directory, not a scenario file"};
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    const int error = errno;
+    return ScenarioError{path + ": cannot open: " + std::generic_category().message(error)};
+  }
+  std::string text;
+  char buffer[1 << 16];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    text.append(buffer, static_cast<size_t>(in.gcount()));
+    if (static_cast<std::streamsize>(text.size()) > kMaxFileBytes) {
+      return ScenarioError{path + ": larger than " + std::to_string(kMaxFileBytes >> 20) +
+                           " MiB; a scenario is a small JSON file"};
+    }
+  }
+  if (in.bad()) {
+    return ScenarioError{path + ": cannot read the file"};
+  }
+  return parse_scenario(text, path);
+}
+
+}  // namespace consim::harness

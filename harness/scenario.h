@@ -1,0 +1,203 @@
+// A scenario: everything needed to reproduce a run (DESIGN.md, "Scenarios"), as typed values.
+//
+// load_scenario() reads the JSON file and validates all of it before anything runs: unknown
+// fields, wrong types, out-of-range values, unknown node names, selectors and bug switches are
+// errors that name the file and the field ("faults[2].partition[0][1]: unknown node \"n9\" (the
+// scenario has nodes n1..n5)"). Fields left out take the defaults below. Times in a scenario
+// are milliseconds of simulated (global) time; drifts are parts per million. Every time is at
+// most 24 h and every latency (and tick) at most 60000 ms, so no conversion to int64
+// nanoseconds can overflow. `null` is never "absent": it is a wrong type. A field named twice in
+// one object is an error.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace consim::harness {
+
+// Who a fault strikes, resolved when it fires (and written resolved into the trace):
+// "n3" a node by name; "leader" the node that currently leads (the one of the highest term
+// if several believe they do; none if no node leads); "follower" one live non-leader,
+// chosen by the run's generator; "random" any one node, chosen by the run's generator; "*"
+// every node (in a partition group: every node named in no other group).
+struct Selector {
+  enum class Kind : uint8_t { kNode, kLeader, kFollower, kRandom, kAll };
+  Kind kind = Kind::kNode;
+  uint32_t node = 0;  // kNode: 1-based, n1 = 1
+
+  bool operator==(const Selector&) const = default;
+};
+// "n3", "leader", ...: the text the scenario wrote.
+std::string selector_text(const Selector& selector);
+
+// Link parameters. At the top level, absent fields take the simulator's defaults; in a
+// `network` fault, absent fields keep the link's current value.
+struct NetworkSpec {
+  std::optional<double> latency_ms_min;         // [0, 60000]
+  std::optional<double> latency_ms_max;         // [0, 60000], >= latency_ms_min (or its default)
+  std::optional<double> latency_ms_mean;        // (0, 60000]; needs latency_shape "exponential" beside it
+  std::optional<std::string> latency_shape;     // "uniform" | "exponential"
+  std::optional<double> drop_probability;       // [0, 1]
+  std::optional<double> duplicate_probability;  // [0, 1]
+};
+
+struct DiskSpec {
+  std::optional<double> sync_ms_min;             // [0, 60000]
+  std::optional<double> sync_ms_max;             // [0, 60000], >= sync_ms_min (or its default)
+  std::optional<double> torn_write_probability;  // [0, 1]
+  std::optional<bool> lying_sync;
+};
+
+// --- faults (DESIGN.md's fault vocabulary)
+
+// "partition": [[SEL...], [SEL...]] groups, or a named shape: "halves" (the first ceil(N/2)
+// nodes against the rest), "majority_ring" (Jepsen's majorities-ring), "bridge" (two halves
+// and one node that reaches both); halves needs 2 nodes, the others 3. Groups may use "*" at
+// most once, and not when the named nodes already cover every node; a node (or "leader") is
+// named at most once across the groups.
+struct PartitionFault {
+  enum class Shape : uint8_t { kGroups, kHalves, kMajorityRing, kBridge };
+  Shape shape = Shape::kGroups;
+  std::vector<std::vector<Selector>> groups;  // kGroups: at least two, each non-empty
+};
+// "cut": {"from": SEL, "to": SEL}: one-way, messages from -> to are dropped. Not a node to itself.
+struct CutFault {
+  Selector from;
+  Selector to;
+};
+// "heal": true: remove every partition and cut.
+struct HealFault {};
+struct CrashFault {
+  Selector node;
+};
+// "restart": SEL ("*": every crashed node; "random": one crashed node).
+struct RestartFault {
+  Selector node;
+};
+struct PauseFault {
+  Selector node;
+  double for_ms = 0;  // (0, 24 h]; required
+};
+// "clock": {"node": SEL, "offset_ms": X} and/or {"drift_ppm": P}: at least one of the two.
+struct ClockFault {
+  Selector node;
+  std::optional<double> offset_ms;  // a step, negative = backwards; [-24 h, 24 h]
+  std::optional<double> drift_ppm;  // [-500000, 1000000]
+};
+// "network": {...NetworkSpec keys..., "between": [SEL, SEL]}: without `between`, every link.
+// With it, both directions between the two (sets of) nodes. At least one link field is required.
+struct NetworkFault {
+  NetworkSpec link;
+  std::optional<std::pair<Selector, Selector>> between;
+};
+// "disk": {"node": SEL, "sync_ms": D, "lying_sync": B, "lose_unsynced": true}: sync_ms sets
+// both bounds of the sync latency; lose_unsynced drops that node's unsynced writes now (as a
+// power loss would, without the crash). At least one of the three is required; sync_ms in [0, 60000].
+struct DiskFault {
+  Selector node;
+  std::optional<double> sync_ms;
+  std::optional<bool> lying_sync;
+  bool lose_unsynced = false;
+};
+
+using FaultAction = std::variant<PartitionFault, CutFault, HealFault, CrashFault, RestartFault, PauseFault, ClockFault,
+                                 NetworkFault, DiskFault>;
+
+struct Fault {
+  double at_ms = 0;  // required; >= 0, <= duration_ms; faults run in file order at equal times
+  FaultAction action;
+};
+// "partition", "cut", ...: the key that names the fault kind.
+std::string_view fault_kind(const FaultAction& action);
+
+// --- the rest of a scenario
+
+struct RaftSpec {
+  bool pre_vote = true;
+  bool check_quorum = true;
+  std::string read_mode = "read_index";  // "log" | "read_index" | "lease" (needs check_quorum) | "follower"
+  double max_clock_drift_ppm = 1000;     // [0, 500000), as RaftConfig::validate() requires
+  double tick_ms = 10;                   // (0, 60000]
+  uint32_t election_ticks = 10;          // [3, 1000000], > heartbeat_ticks
+  uint32_t heartbeat_ticks = 1;          // [1, 1000000]
+  uint32_t snapshot_every_entries = 0;   // 0 = never compact
+  bool forward_proposals = true;
+};
+
+struct WorkloadSpec {
+  uint32_t clients = 3;  // [0, 1000]
+  uint32_t keys = 3;     // [1, 100000]
+  // The operation mix: the fractions are in [0, 1] and sum to at most 1; writes take the rest.
+  // kv: read = get, write = put, cas = compare-and-swap on the value, delete = delete.
+  // znode: read = get, write = set (any version) or create when absent, cas = set with the
+  // version last read, delete = delete (any version).
+  double read_fraction = 0.5;
+  double cas_fraction = 0.0;
+  double delete_fraction = 0.0;
+  double timeout_ms = 1000;  // (0, 24 h]: a client gives up (an info) after this long without an answer
+  // 0: closed loop, each client invokes again as soon as it is answered. Otherwise the whole
+  // workload aims at this many invocations per second of simulated time (exponential think
+  // times per client).
+  double rate_per_s = 0;  // [0, 1000000]
+  // znode only (an error with kv): the fraction of creates that make ephemeral nodes, and the
+  // session timeout, (0, 24 h].
+  double ephemeral_fraction = 0.0;
+  double session_timeout_ms = 5000;
+};
+
+struct LivenessSpec {
+  double leader_within_ms = 5000;  // (0, 24 h]; after the last heal, a leader must exist within this
+  double commit_within_ms = 5000;  // and then a probe write must commit within this
+};
+
+struct Expectation {
+  std::string verdict = "pass";  // "pass" | "fail"
+  // With "fail": the check that must fail ("linearizability" | "invariants" | "liveness"; one of
+  // `checks`), and for invariants optionally which one (an id of checkers/invariants/
+  // raft_invariants.h: "election_safety", ...). Empty: any. "fail" needs non-empty `checks`.
+  std::string check;
+  std::string invariant;
+};
+
+struct Scenario {
+  std::string file;  // where it was loaded from, for messages
+  std::string name;  // required, [a-z0-9._-]+
+  std::string description;
+  std::string protocol = "raft";  // "raft" (and "zab" when it lands)
+  std::string service = "kv";     // "kv" | "znode"
+  uint32_t nodes = 3;             // [1, 9]
+  uint64_t seed = 1;
+  double duration_ms = 10000;     // (0, 24 h]
+  RaftSpec raft;                  // "protocol_config" when protocol is raft
+  std::vector<std::string> bugs;  // each a known switch ("raft.commit_previous_term"), no duplicates
+  NetworkSpec network;
+  DiskSpec disk;
+  WorkloadSpec workload;
+  std::vector<Fault> faults;  // sorted by at_ms, stable
+  // Which checks run: "linearizability", "invariants", "liveness" (default: all three), no
+  // duplicates, in the file's order.
+  std::vector<std::string> checks = {"invariants", "linearizability", "liveness"};
+  LivenessSpec liveness;
+  Expectation expect;
+
+  bool checks_enabled(std::string_view check) const;
+};
+
+// A loading error: the message names the file and the field.
+struct ScenarioError {
+  std::string message;  // "scenarios/x.json: workload.clients: must be an integer in [0, 1000], got -1"
+};
+
+using ScenarioResult = std::variant<Scenario, ScenarioError>;
+
+// Parses and validates a scenario. `file` names it in messages.
+ScenarioResult parse_scenario(std::string_view json_text, std::string_view file);
+// Reads the file, then parse_scenario(); a missing or unreadable file, a directory or a file over
+// 16 MiB is an error too. A JSON syntax error names the line, column and byte.
+ScenarioResult load_scenario(const std::string& path);
+
+}  // namespace consim::harness

@@ -1,0 +1,141 @@
+// `consim run` as a user runs it: exit codes, files written by --out, byte-identical summaries
+// for the same scenario and seed, the narrated timeline, and bad input.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "tests/cli/run_cli.h"
+
+namespace consim::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kScenarios = std::string(CONSIM_SOURCE_DIR) + "/scenarios";
+const std::string kHealthy = kScenarios + "/raft/healthy.json";
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+fs::path temp_dir(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("consim-run-test-" + name);
+  fs::remove_all(dir);
+  return dir;
+}
+
+fs::path write_file(const std::string& name, const std::string& text) {
+  const fs::path path = fs::temp_directory_path() / ("consim-run-test-" + name + ".json");
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+TEST(RunCommand, HealthyScenarioPassesAndWritesItsFiles) {
+  const fs::path out = temp_dir("healthy");
+  const Outcome outcome = run_cli({"run", kHealthy, "--out", out.string()});
+  EXPECT_EQ(outcome.code, 0) << outcome.out << outcome.err;
+  EXPECT_NE(outcome.out.find("expectation held"), std::string::npos) << outcome.out;
+  for (const char* file : {"summary.json", "trace.jsonl", "history.jsonl"}) {
+    EXPECT_TRUE(fs::exists(out / file)) << file;
+  }
+  EXPECT_FALSE(fs::exists(out / "summary.json.partial"));
+  const nlohmann::json summary = nlohmann::json::parse(slurp(out / "summary.json"));
+  EXPECT_EQ(summary["scenario"], "raft-healthy");
+  EXPECT_EQ(summary["verdict"], "pass");
+  EXPECT_EQ(summary["checks"]["linearizability"]["status"], "pass");
+  EXPECT_EQ(summary["trace_digest"].get<std::string>().size(), 16u);
+  EXPECT_GT(summary["metrics"]["committed_ops"].get<int>(), 0);
+  // The history is what `consim check` reads, and it is linearizable.
+  const Outcome check = run_cli({"check", (out / "history.jsonl").string(), "--model", "kv"});
+  EXPECT_EQ(check.code, 0) << check.out << check.err;
+}
+
+TEST(RunCommand, SameSeedGivesByteIdenticalSummaryTwice) {
+  const fs::path a = temp_dir("twice-a");
+  const fs::path b = temp_dir("twice-b");
+  const std::string scenario = kScenarios + "/raft/leader-crash.json";
+  ASSERT_EQ(run_cli({"run", scenario, "--out", a.string()}).code, 0);
+  ASSERT_EQ(run_cli({"run", scenario, "--out", b.string()}).code, 0);
+  EXPECT_EQ(slurp(a / "summary.json"), slurp(b / "summary.json"));
+  EXPECT_EQ(slurp(a / "trace.jsonl"), slurp(b / "trace.jsonl"));
+  EXPECT_EQ(slurp(a / "history.jsonl"), slurp(b / "history.jsonl"));
+  const fs::path c = temp_dir("twice-c");
+  ASSERT_EQ(run_cli({"run", scenario, "--seed", "99", "--out", c.string()}).code, 0);
+  const nlohmann::json first = nlohmann::json::parse(slurp(a / "summary.json"));
+  const nlohmann::json other = nlohmann::json::parse(slurp(c / "summary.json"));
+  EXPECT_EQ(other["seed"], 99);
+  EXPECT_NE(first["trace_digest"], other["trace_digest"]);
+}
+
+TEST(RunCommand, TeachingScenarioThatMustFailExitsZeroWhenItDoes) {
+  const Outcome outcome = run_cli({"run", kScenarios + "/raft/stale-lease-read.json"});
+  EXPECT_EQ(outcome.code, 0) << outcome.out << outcome.err;
+  EXPECT_NE(outcome.out.find("linearizability: fail"), std::string::npos) << outcome.out;
+}
+
+TEST(RunCommand, UnmetExpectationExitsOne) {
+  std::string text = slurp(kHealthy);
+  const std::string pass = "\"expect\": {\"verdict\": \"pass\"}";
+  ASSERT_NE(text.find(pass), std::string::npos);
+  text.replace(text.find(pass), pass.size(), "\"expect\": {\"verdict\": \"fail\"}");
+  const Outcome outcome = run_cli({"run", write_file("unmet", text).string()});
+  EXPECT_EQ(outcome.code, 1) << outcome.out << outcome.err;
+  EXPECT_NE(outcome.out.find("EXPECTATION FAILED"), std::string::npos) << outcome.out;
+}
+
+TEST(RunCommand, ExplainNarratesTheRun) {
+  const Outcome outcome = run_cli({"run", kScenarios + "/raft/leader-crash.json", "--explain"});
+  EXPECT_EQ(outcome.code, 0);
+  EXPECT_NE(outcome.out.find("became leader of term"), std::string::npos) << outcome.out;
+  EXPECT_NE(outcome.out.find("fault: crash"), std::string::npos) << outcome.out;
+}
+
+TEST(RunCommand, JsonPrintsTheSummary) {
+  const Outcome outcome = run_cli({"run", kHealthy, "--json"});
+  EXPECT_EQ(outcome.code, 0);
+  EXPECT_EQ(nlohmann::json::parse(outcome.out)["verdict"], "pass");
+}
+
+TEST(RunCommand, BadScenariosExitTwoNamingTheField) {
+  const struct {
+    const char* name;
+    const char* text;
+    const char* expected;
+  } cases[] = {
+      {"syntax", "{\"name\": ", "JSON"},
+      {"unknown-field", R"({"name": "x", "nodez": 3})", "nodez"},
+      {"bad-node", R"({"name": "x", "nodes": 3, "faults": [{"at_ms": 1, "crash": "n7"}]})", "faults[0].crash"},
+      {"bad-type", R"({"name": "x", "workload": {"clients": "three"}})", "workload.clients"},
+      {"bad-bug", R"({"name": "x", "bugs": ["raft.no_such_bug"]})", "bugs[0]"},
+  };
+  for (const auto& c : cases) {
+    const fs::path path = write_file(std::string("bad-") + c.name, c.text);
+    const Outcome outcome = run_cli({"run", path.string()});
+    EXPECT_EQ(outcome.code, 2) << c.name;
+    EXPECT_NE(outcome.err.find(path.string()), std::string::npos) << c.name << ": " << outcome.err;
+    EXPECT_NE(outcome.err.find(c.expected), std::string::npos) << c.name << ": " << outcome.err;
+  }
+  const Outcome missing = run_cli({"run", "/nonexistent/scenario.json"});
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_NE(missing.err.find("/nonexistent/scenario.json"), std::string::npos) << missing.err;
+}
+
+TEST(RunCommand, ListScenariosAndFaults) {
+  const Outcome scenarios = run_cli({"list", "scenarios"});
+  EXPECT_EQ(scenarios.code, 0) << scenarios.err;
+  EXPECT_NE(scenarios.out.find("healthy.json"), std::string::npos) << scenarios.out;
+  EXPECT_EQ(scenarios.out.find("(invalid"), std::string::npos) << scenarios.out;
+  const Outcome faults = run_cli({"list", "faults"});
+  EXPECT_EQ(faults.code, 0);
+  EXPECT_NE(faults.out.find("partition"), std::string::npos);
+  EXPECT_NE(faults.out.find("majority_ring"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace consim::cli

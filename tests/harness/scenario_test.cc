@@ -1,0 +1,559 @@
+// The scenario loader (harness/scenario.h): the example of DESIGN.md, defaults, every fault kind,
+// and one malformed scenario per kind of mistake, each reported with the file, the field and the
+// problem. A property mutates a valid scenario at random: the loader never crashes, and whatever
+// it accepts keeps the header's contract.
+#include "harness/scenario.h"
+
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace consim::harness {
+namespace {
+
+// DESIGN.md, "Scenarios", verbatim.
+constexpr const char* kDesignExample = R"({
+  "name": "raft-stale-lease-read",
+  "description": "A leader with a fast clock keeps serving lease reads after it was deposed.",
+  "protocol": "raft", "service": "kv", "nodes": 5, "seed": 7, "duration_ms": 20000,
+  "protocol_config": {"pre_vote": true, "check_quorum": true, "read_mode": "lease",
+                      "max_clock_drift_ppm": 1000},
+  "bugs": [],
+  "network": {"latency_ms_min": 1, "latency_ms_max": 10, "drop_probability": 0.0},
+  "workload": {"clients": 3, "keys": 2, "read_fraction": 0.5, "cas_fraction": 0.2,
+               "timeout_ms": 1000},
+  "faults": [
+    {"at_ms": 3000, "clock": {"node": "leader", "drift_ppm": 200000}},
+    {"at_ms": 4000, "partition": [["leader"], ["*"]]},
+    {"at_ms": 9000, "heal": true}
+  ],
+  "checks": ["linearizability", "invariants", "liveness"],
+  "expect": {"verdict": "pass"}
+})";
+
+Scenario parse_ok(const std::string& text) {
+  ScenarioResult result = parse_scenario(text, "ok.json");
+  if (const auto* error = std::get_if<ScenarioError>(&result)) {
+    ADD_FAILURE() << error->message;
+    return Scenario{};
+  }
+  return std::get<Scenario>(std::move(result));
+}
+
+std::string parse_error(const std::string& text, std::string_view file = "bad.json") {
+  const ScenarioResult result = parse_scenario(text, file);
+  if (std::holds_alternative<Scenario>(result)) {
+    return "(no error)";
+  }
+  return std::get<ScenarioError>(result).message;
+}
+
+Selector node(uint32_t n) { return Selector{Selector::Kind::kNode, n}; }
+Selector kind(Selector::Kind k) { return Selector{k, 0}; }
+
+TEST(Scenario, DesignExampleParsesWithItsValues) {
+  const Scenario s = parse_ok(kDesignExample);
+  EXPECT_EQ(s.file, "ok.json");
+  EXPECT_EQ(s.name, "raft-stale-lease-read");
+  EXPECT_EQ(s.description, "A leader with a fast clock keeps serving lease reads after it was deposed.");
+  EXPECT_EQ(s.protocol, "raft");
+  EXPECT_EQ(s.service, "kv");
+  EXPECT_EQ(s.nodes, 5u);
+  EXPECT_EQ(s.seed, 7u);
+  EXPECT_EQ(s.duration_ms, 20000);
+  EXPECT_TRUE(s.raft.pre_vote);
+  EXPECT_TRUE(s.raft.check_quorum);
+  EXPECT_EQ(s.raft.read_mode, "lease");
+  EXPECT_EQ(s.raft.max_clock_drift_ppm, 1000);
+  EXPECT_TRUE(s.bugs.empty());
+  EXPECT_EQ(s.network.latency_ms_min, 1.0);
+  EXPECT_EQ(s.network.latency_ms_max, 10.0);
+  EXPECT_EQ(s.network.drop_probability, 0.0);
+  EXPECT_FALSE(s.network.duplicate_probability.has_value());
+  EXPECT_EQ(s.workload.clients, 3u);
+  EXPECT_EQ(s.workload.keys, 2u);
+  EXPECT_EQ(s.workload.read_fraction, 0.5);
+  EXPECT_EQ(s.workload.cas_fraction, 0.2);
+  EXPECT_EQ(s.workload.timeout_ms, 1000);
+  ASSERT_EQ(s.faults.size(), 3u);
+  EXPECT_EQ(s.faults[0].at_ms, 3000);
+  const auto& clock = std::get<ClockFault>(s.faults[0].action);
+  EXPECT_EQ(clock.node, kind(Selector::Kind::kLeader));
+  EXPECT_EQ(clock.drift_ppm, 200000.0);
+  EXPECT_FALSE(clock.offset_ms.has_value());
+  const auto& partition = std::get<PartitionFault>(s.faults[1].action);
+  EXPECT_EQ(partition.shape, PartitionFault::Shape::kGroups);
+  ASSERT_EQ(partition.groups.size(), 2u);
+  EXPECT_EQ(partition.groups[0], std::vector<Selector>{kind(Selector::Kind::kLeader)});
+  EXPECT_EQ(partition.groups[1], std::vector<Selector>{kind(Selector::Kind::kAll)});
+  EXPECT_TRUE(std::holds_alternative<HealFault>(s.faults[2].action));
+  EXPECT_EQ(s.checks, (std::vector<std::string>{"linearizability", "invariants", "liveness"}));
+  EXPECT_EQ(s.expect.verdict, "pass");
+  EXPECT_TRUE(s.expect.check.empty());
+}
+
+TEST(Scenario, AbsentFieldsTakeTheHeaderDefaults) {
+  const Scenario s = parse_ok(R"({"name": "minimal"})");
+  const Scenario defaults;
+  EXPECT_EQ(s.protocol, "raft");
+  EXPECT_EQ(s.service, "kv");
+  EXPECT_EQ(s.nodes, 3u);
+  EXPECT_EQ(s.seed, 1u);
+  EXPECT_EQ(s.duration_ms, 10000);
+  EXPECT_EQ(s.raft.read_mode, "read_index");
+  EXPECT_EQ(s.raft.election_ticks, defaults.raft.election_ticks);
+  EXPECT_EQ(s.raft.heartbeat_ticks, defaults.raft.heartbeat_ticks);
+  EXPECT_EQ(s.raft.tick_ms, defaults.raft.tick_ms);
+  EXPECT_FALSE(s.network.latency_ms_min.has_value());
+  EXPECT_FALSE(s.disk.sync_ms_max.has_value());
+  EXPECT_EQ(s.workload.clients, defaults.workload.clients);
+  EXPECT_EQ(s.workload.read_fraction, defaults.workload.read_fraction);
+  EXPECT_TRUE(s.faults.empty());
+  EXPECT_EQ(s.checks, defaults.checks);
+  EXPECT_EQ(s.liveness.leader_within_ms, defaults.liveness.leader_within_ms);
+  EXPECT_EQ(s.expect.verdict, "pass");
+  EXPECT_TRUE(s.checks_enabled("liveness"));
+  EXPECT_FALSE(s.checks_enabled("nonsense"));
+}
+
+TEST(Scenario, PartialObjectsKeepTheOtherDefaults) {
+  const Scenario s = parse_ok(R"({"name": "p", "protocol_config": {"read_mode": "log"},
+                                  "workload": {"clients": 0}, "checks": ["invariants"]})");
+  EXPECT_EQ(s.raft.read_mode, "log");
+  EXPECT_TRUE(s.raft.pre_vote);
+  EXPECT_EQ(s.workload.clients, 0u);
+  EXPECT_EQ(s.workload.keys, 3u);
+  EXPECT_TRUE(s.checks_enabled("invariants"));
+  EXPECT_FALSE(s.checks_enabled("liveness"));
+}
+
+TEST(Scenario, EveryFaultKindParses) {
+  const Scenario s = parse_ok(R"({"name": "all-faults", "nodes": 5, "faults": [
+    {"at_ms": 1, "partition": "majority_ring"},
+    {"at_ms": 2, "cut": {"from": "n1", "to": "leader"}},
+    {"at_ms": 3, "crash": "follower"},
+    {"at_ms": 4, "restart": "*"},
+    {"at_ms": 5, "pause": "random", "for_ms": 250},
+    {"at_ms": 6, "clock": {"node": "n5", "offset_ms": -40.5}},
+    {"at_ms": 7, "network": {"drop_probability": 0.25, "between": ["n1", "n2"]}},
+    {"at_ms": 8, "disk": {"node": "n3", "sync_ms": 100, "lying_sync": true, "lose_unsynced": true}},
+    {"at_ms": 9, "heal": true}]})");
+  ASSERT_EQ(s.faults.size(), 9u);
+  const std::vector<std::string_view> kinds = {"partition", "cut",     "crash", "restart", "pause",
+                                               "clock",     "network", "disk",  "heal"};
+  for (size_t i = 0; i < kinds.size(); ++i) {
+    EXPECT_EQ(fault_kind(s.faults[i].action), kinds[i]);
+  }
+  EXPECT_EQ(std::get<PartitionFault>(s.faults[0].action).shape, PartitionFault::Shape::kMajorityRing);
+  EXPECT_EQ(std::get<CutFault>(s.faults[1].action).from, node(1));
+  EXPECT_EQ(std::get<CutFault>(s.faults[1].action).to, kind(Selector::Kind::kLeader));
+  EXPECT_EQ(std::get<CrashFault>(s.faults[2].action).node, kind(Selector::Kind::kFollower));
+  EXPECT_EQ(std::get<RestartFault>(s.faults[3].action).node, kind(Selector::Kind::kAll));
+  EXPECT_EQ(std::get<PauseFault>(s.faults[4].action).node, kind(Selector::Kind::kRandom));
+  EXPECT_EQ(std::get<PauseFault>(s.faults[4].action).for_ms, 250);
+  EXPECT_EQ(std::get<ClockFault>(s.faults[5].action).offset_ms, -40.5);
+  const auto& network = std::get<NetworkFault>(s.faults[6].action);
+  EXPECT_EQ(network.link.drop_probability, 0.25);
+  EXPECT_FALSE(network.link.latency_ms_min.has_value());
+  ASSERT_TRUE(network.between.has_value());
+  EXPECT_EQ(network.between->first, node(1));
+  EXPECT_EQ(network.between->second, node(2));
+  const auto& disk = std::get<DiskFault>(s.faults[7].action);
+  EXPECT_EQ(disk.node, node(3));
+  EXPECT_EQ(disk.sync_ms, 100.0);
+  EXPECT_EQ(disk.lying_sync, true);
+  EXPECT_TRUE(disk.lose_unsynced);
+}
+
+TEST(Scenario, FaultsAreSortedByTimeKeepingFileOrderAtEqualTimes) {
+  const Scenario s = parse_ok(R"({"name": "order", "faults": [
+    {"at_ms": 500, "heal": true},
+    {"at_ms": 100, "crash": "n1"},
+    {"at_ms": 500, "restart": "n1"},
+    {"at_ms": 100, "crash": "n2"},
+    {"at_ms": -0.0, "crash": "n3"}]})");
+  ASSERT_EQ(s.faults.size(), 5u);
+  EXPECT_EQ(s.faults[0].at_ms, 0);
+  EXPECT_FALSE(std::signbit(s.faults[0].at_ms));  // -0 reads as 0
+  EXPECT_EQ(std::get<CrashFault>(s.faults[1].action).node, node(1));
+  EXPECT_EQ(std::get<CrashFault>(s.faults[2].action).node, node(2));
+  EXPECT_EQ(fault_kind(s.faults[3].action), "heal");
+  EXPECT_EQ(fault_kind(s.faults[4].action), "restart");
+}
+
+TEST(Scenario, SelectorTextIsWhatTheScenarioWrote) {
+  EXPECT_EQ(selector_text(node(3)), "n3");
+  EXPECT_EQ(selector_text(kind(Selector::Kind::kLeader)), "leader");
+  EXPECT_EQ(selector_text(kind(Selector::Kind::kFollower)), "follower");
+  EXPECT_EQ(selector_text(kind(Selector::Kind::kRandom)), "random");
+  EXPECT_EQ(selector_text(kind(Selector::Kind::kAll)), "*");
+}
+
+TEST(Scenario, BugSwitchesAndExpectedFailure) {
+  const Scenario s = parse_ok(R"({"name": "fig8", "bugs": ["raft.commit_previous_term"],
+    "expect": {"verdict": "fail", "check": "invariants", "invariant": "state_machine_safety"}})");
+  EXPECT_EQ(s.bugs, std::vector<std::string>{"raft.commit_previous_term"});
+  EXPECT_EQ(s.expect.verdict, "fail");
+  EXPECT_EQ(s.expect.check, "invariants");
+  EXPECT_EQ(s.expect.invariant, "state_machine_safety");
+}
+
+TEST(Scenario, FractionsThatSumToOneInDecimalAreAccepted) {
+  // 0.1 + 0.2 + 0.7 is 1.0000000000000002 in doubles.
+  const Scenario s =
+      parse_ok(R"({"name": "mix", "workload": {"read_fraction": 0.1, "cas_fraction": 0.2, "delete_fraction": 0.7}})");
+  EXPECT_EQ(s.workload.delete_fraction, 0.7);
+}
+
+// The two messages the header shows, exactly.
+TEST(ScenarioErrors, MessagesHaveTheHeaderShape) {
+  EXPECT_EQ(parse_error(R"({"name": "x", "workload": {"clients": -1}})", "scenarios/x.json"),
+            "scenarios/x.json: workload.clients: must be an integer in [0, 1000], got -1");
+  EXPECT_EQ(parse_error(R"({"name": "x", "nodes": 5, "faults": [{"at_ms": 1, "heal": true},
+    {"at_ms": 2, "heal": true}, {"at_ms": 3, "partition": [["n1", "n9"], ["*"]]}]})"),
+            "bad.json: faults[2].partition[0][1]: unknown node \"n9\" (the scenario has nodes n1..n5)");
+}
+
+struct BadCase {
+  const char* what;
+  const char* fields;  // the scenario's fields after "name", or the whole text when `whole`
+  const char* prefix;  // the message starts with "bad.json: " + prefix
+  const char* word;    // and names the problem with this
+  bool whole = false;
+};
+
+// One malformed scenario per kind of mistake.
+const std::vector<BadCase> kBadCases = {
+    {"syntax error", R"({"name": "x",, "nodes": 3})", "invalid JSON at line 1, column 14 (byte 14)", "syntax error",
+     true},
+    {"syntax error on a later line", "{\"name\": \"x\",\n  \"nodes\": 3\n  \"seed\": 1}", "invalid JSON at line 3",
+     "expected", true},
+    {"empty file", "", "invalid JSON at line 1", "end of input", true},
+    {"number too large for a double", R"({"name": "x", "nodes": 1e400})", "invalid JSON", "overflow", true},
+    {"top level not an object", R"(["name", "x"])", "a scenario must be a JSON object", "array", true},
+    {"missing name", R"({"nodes": 3})", "name: ", "missing", true},
+    {"name with capitals and spaces", R"({"name": "My Scenario"})", "name: ", "a-z", true},
+    {"duplicate field", R"({"name": "x", "workload": {"clients": 1, "clients": 2}})", "workload.clients: ", "twice",
+     true},
+    {"unknown top-level field", R"("nodez": 3)", "nodez: ", "did you mean \"nodes\""},
+    {"unknown nested field", R"("workload": {"clientz": 3})", "workload.clientz: ", "known: clients, keys"},
+    {"unknown field in a fault", R"("faults": [{"at_ms": 1, "partiton": "halves"}])",
+     "faults[0].partiton: ", "did you mean \"partition\""},
+    {"wrong type", R"("nodes": "5")", "nodes: ", "integer in [1, 9], got \"5\""},
+    {"null where an object goes", R"("workload": null)", "workload: ", "must be an object, got null"},
+    {"string where an array goes", R"("checks": "liveness")", "checks: ", "must be an array"},
+    {"integer with a fraction", R"("nodes": 2.5)", "nodes: ", "got 2.5"},
+    {"integer written as a float", R"("nodes": 3.0)", "nodes: ", "integer in [1, 9], got 3.0"},
+    {"huge node count", R"("nodes": 1e308)", "nodes: ", "got 1e+308"},
+    {"nodes out of range", R"("nodes": 10)", "nodes: ", "[1, 9]"},
+    {"no nodes", R"("nodes": 0)", "nodes: ", "[1, 9]"},
+    {"negative seed", R"("seed": -1)", "seed: ", "integer"},
+    {"seed beyond 64 bits", R"("seed": 18446744073709551616)", "seed: ", "integer"},
+    {"negative duration", R"("duration_ms": -5)", "duration_ms: ", "(0, 86400000]"},
+    {"zero duration", R"("duration_ms": 0)", "duration_ms: ", "got 0"},
+    {"zab protocol", R"("protocol": "zab")", "protocol: ", "protocol zab is not available yet"},
+    {"unknown protocol", R"("protocol": "paxos")", "protocol: ", "must be raft"},
+    {"unknown service", R"("service": "sql")", "service: ", "one of kv, znode"},
+    {"fraction sum above one", R"("workload": {"read_fraction": 0.6, "cas_fraction": 0.5})", "workload: ", "at most 1"},
+    {"fraction above one", R"("workload": {"read_fraction": 1.5})", "workload.read_fraction: ", "[0, 1]"},
+    {"clients out of range", R"("workload": {"clients": 1001})", "workload.clients: ", "[0, 1000]"},
+    {"znode field in a kv scenario", R"("workload": {"ephemeral_fraction": 0.5})",
+     "workload.ephemeral_fraction: ", "znode"},
+    {"unknown read_mode", R"("protocol_config": {"read_mode": "fast"})",
+     "protocol_config.read_mode: ", "one of log, read_index, lease, follower"},
+    {"lease reads without check_quorum", R"("protocol_config": {"read_mode": "lease", "check_quorum": false})",
+     "protocol_config.read_mode: ", "check_quorum"},
+    {"election not above heartbeat", R"("protocol_config": {"election_ticks": 5, "heartbeat_ticks": 5})",
+     "protocol_config.election_ticks: ", "greater than heartbeat_ticks"},
+    {"heartbeat above the default election", R"("protocol_config": {"heartbeat_ticks": 10})",
+     "protocol_config.heartbeat_ticks: ", "less than election_ticks"},
+    {"drift bound out of range", R"("protocol_config": {"max_clock_drift_ppm": 500000})",
+     "protocol_config.max_clock_drift_ppm: ", "[0, 500000)"},
+    {"zero tick", R"("protocol_config": {"tick_ms": 0})", "protocol_config.tick_ms: ", "got 0"},
+    {"unknown bug switch", R"("bugs": ["raft.commit_future_term"])", "bugs[0]: ", "unknown bug switch"},
+    {"duplicate bug switch", R"("bugs": ["raft.vote_before_persist", "raft.vote_before_persist"])",
+     "bugs[1]: ", "duplicate"},
+    {"bug switch of another type", R"("bugs": [7])", "bugs[0]: ", "must be a string"},
+    {"unknown check", R"("checks": ["serializability"])", "checks[0]: ", "unknown check"},
+    {"duplicate check", R"("checks": ["liveness", "liveness"])", "checks[1]: ", "duplicate"},
+    {"expect.check with verdict pass", R"("expect": {"verdict": "pass", "check": "liveness"})",
+     "expect.check: ", "verdict \"fail\""},
+    {"unknown verdict", R"("expect": {"verdict": "maybe"})", "expect.verdict: ", "one of pass, fail"},
+    {"expected check not run", R"("checks": ["invariants"], "expect": {"verdict": "fail", "check": "liveness"})",
+     "expect.check: ", "not among"},
+    {"invariant without check invariants", R"("expect": {"verdict": "fail", "invariant": "election_safety"})",
+     "expect.invariant: ", "only with check \"invariants\""},
+    {"unknown invariant", R"("expect": {"verdict": "fail", "check": "invariants", "invariant": "safety"})",
+     "expect.invariant: ", "one of election_safety"},
+    {"fail with no checks", R"("checks": [], "expect": {"verdict": "fail"})", "expect.verdict: ", "checks"},
+    {"latency min above max", R"("network": {"latency_ms_min": 20, "latency_ms_max": 5})",
+     "network.latency_ms_max: ", "at least latency_ms_min (20), got 5"},
+    {"latency max below the default min", R"("network": {"latency_ms_max": 0.5})",
+     "network.latency_ms_max: ", "default"},
+    {"latency min above the default max", R"("network": {"latency_ms_min": 20})",
+     "network.latency_ms_min: ", "at most latency_ms_max (10, the simulator's default), got 20"},
+    {"mean without the exponential shape", R"("network": {"latency_ms_mean": 3})",
+     "network.latency_ms_mean: ", "exponential"},
+    {"probability above one", R"("network": {"drop_probability": 1.01})", "network.drop_probability: ", "[0, 1]"},
+    {"sync min above max", R"("disk": {"sync_ms_min": 5, "sync_ms_max": 1})", "disk.sync_ms_max: ", "at least"},
+    {"faults not an array", R"("faults": {"at_ms": 1, "heal": true})", "faults: ", "must be an array"},
+    {"fault not an object", R"("faults": ["crash"])", "faults[0]: ", "must be an object"},
+    {"fault with no kind", R"("faults": [{"at_ms": 1}])", "faults[0]: ", "exactly one kind"},
+    {"fault with two kinds", R"("faults": [{"at_ms": 1, "crash": "n1", "pause": "n2", "for_ms": 5}])",
+     "faults[0]: ", "got crash and pause"},
+    {"fault without at_ms", R"("faults": [{"crash": "n1"}])", "faults[0].at_ms: ", "missing"},
+    {"at_ms beyond duration", R"("duration_ms": 1000, "faults": [{"at_ms": 1500, "heal": true}])",
+     "faults[0].at_ms: ", "at most duration_ms (1000), got 1500"},
+    {"negative at_ms", R"("faults": [{"at_ms": -1, "heal": true}])", "faults[0].at_ms: ", "[0, 86400000]"},
+    {"unknown node n9 in a 5-node scenario", R"("nodes": 5, "faults": [{"at_ms": 1, "crash": "n9"}])",
+     "faults[0].crash: ", "unknown node \"n9\""},
+    {"node n0", R"("faults": [{"at_ms": 1, "crash": "n0"}])", "faults[0].crash: ", "unknown node"},
+    {"unknown selector", R"("faults": [{"at_ms": 1, "restart": "leaderr"}])",
+     "faults[0].restart: ", "unknown selector \"leaderr\""},
+    {"selector of another type", R"("faults": [{"at_ms": 1, "crash": 1}])", "faults[0].crash: ", "selector"},
+    {"partition with one group", R"("faults": [{"at_ms": 1, "partition": [["n1", "n2"]]}])",
+     "faults[0].partition: ", "at least two groups"},
+    {"two \"*\" groups", R"("faults": [{"at_ms": 1, "partition": [["n1"], ["*"], ["*"]]}])",
+     "faults[0].partition[2][0]: ", "one group only"},
+    {"empty partition group", R"("faults": [{"at_ms": 1, "partition": [[], ["*"]]}])",
+     "faults[0].partition[0]: ", "at least one node"},
+    {"node in two groups", R"("faults": [{"at_ms": 1, "partition": [["n1"], ["n1", "n2"]]}])",
+     "faults[0].partition[1][0]: ", "named twice"},
+    {"\"*\" with nobody left", R"("faults": [{"at_ms": 1, "partition": [["n1", "n2"], ["n3"], ["*"]]}])",
+     "faults[0].partition[2][0]: ", "empty"},
+    {"unknown partition shape", R"("faults": [{"at_ms": 1, "partition": "thirds"}])",
+     "faults[0].partition: ", "one of halves, majority_ring, bridge"},
+    {"bridge with two nodes", R"("nodes": 2, "faults": [{"at_ms": 1, "partition": "bridge"}])",
+     "faults[0].partition: ", "at least 3 nodes"},
+    {"cut from a node to itself", R"("faults": [{"at_ms": 1, "cut": {"from": "n2", "to": "n2"}}])",
+     "faults[0].cut.to: ", "itself"},
+    {"cut without to", R"("faults": [{"at_ms": 1, "cut": {"from": "n2"}}])", "faults[0].cut.to: ", "missing"},
+    {"heal false", R"("faults": [{"at_ms": 1, "heal": false}])", "faults[0].heal: ", "must be true"},
+    {"pause without for_ms", R"("faults": [{"at_ms": 1, "pause": "leader"}])", "faults[0].for_ms: ", "missing"},
+    {"for_ms on a crash", R"("faults": [{"at_ms": 1, "crash": "n1", "for_ms": 5}])",
+     "faults[0].for_ms: ", "only a pause"},
+    {"clock fault with neither offset nor drift", R"("faults": [{"at_ms": 1, "clock": {"node": "n1"}}])",
+     "faults[0].clock: ", "offset_ms"},
+    {"drift out of range", R"("faults": [{"at_ms": 1, "clock": {"node": "n1", "drift_ppm": 2000000}}])",
+     "faults[0].clock.drift_ppm: ", "[-500000, 1000000]"},
+    {"network fault that changes nothing", R"("faults": [{"at_ms": 1, "network": {"between": ["n1", "n2"]}}])",
+     "faults[0].network: ", "changes nothing"},
+    {"between with three ends", R"("faults": [{"at_ms": 1, "network": {"drop_probability": 1,
+       "between": ["n1", "n2", "n3"]}}])",
+     "faults[0].network.between: ", "exactly two"},
+    {"disk fault that changes nothing", R"("faults": [{"at_ms": 1, "disk": {"node": "n1"}}])",
+     "faults[0].disk: ", "changes nothing"},
+    {"strange key", R"("a.b\n": 1)", R"("a.b\n": )", "unknown field"},
+};
+
+TEST(ScenarioErrors, EachMistakeIsReportedWithFileFieldAndProblem) {
+  ASSERT_GE(kBadCases.size(), 25u);
+  for (const BadCase& bad : kBadCases) {
+    SCOPED_TRACE(bad.what);
+    const std::string text = bad.whole ? std::string(bad.fields) : std::string(R"({"name": "t", )") + bad.fields + "}";
+    const std::string message = parse_error(text);
+    EXPECT_EQ(message.rfind(std::string("bad.json: ") + bad.prefix, 0), 0u) << message;
+    EXPECT_NE(message.find(bad.word), std::string::npos) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+    if (getenv("CONSIM_SHOW_MESSAGES") != nullptr) {
+      std::printf("%s\n", message.c_str());
+    }
+  }
+}
+
+TEST(ScenarioErrors, NullInEveryFieldIsAnErrorNotACrash) {
+  for (const char* field :
+       {"name", "description", "protocol", "service", "nodes", "seed", "duration_ms", "protocol_config", "bugs",
+        "network", "disk", "workload", "faults", "checks", "liveness", "expect"}) {
+    SCOPED_TRACE(field);
+    const std::string prefix = std::string(field) == "name" ? "" : R"("name": "t", )";
+    const std::string message = parse_error("{" + prefix + "\"" + field + "\": null}");
+    EXPECT_EQ(message.rfind("bad.json: " + std::string(field) + ": ", 0), 0u) << message;
+    EXPECT_NE(message.find("null"), std::string::npos) << message;
+  }
+}
+
+TEST(ScenarioErrors, DeepNestingIsRejectedWithoutExhaustingTheStack) {
+  const size_t depth = 200'000;
+  const std::string deep = std::string(depth, '[') + std::string(depth, ']');
+  EXPECT_NE(parse_error(deep).find("must be a JSON object"), std::string::npos);
+  const std::string nested_fault = R"({"name": "t", "faults": )" + deep + "}";
+  EXPECT_NE(parse_error(nested_fault).find("faults[0]: must be an object"), std::string::npos);
+  const std::string nested_group = R"({"name": "t", "faults": [{"at_ms": 1, "partition": [["n1"], )" + deep + "]}]}";
+  EXPECT_NE(parse_error(nested_group).find("faults[0].partition[1][0]: must be a node selector"), std::string::npos);
+}
+
+TEST(ScenarioErrors, EveryTruncationAndByteFlipFailsCleanly) {
+  const std::string full = kDesignExample;
+  for (size_t length = 0; length < full.size(); ++length) {
+    const std::string message = parse_error(full.substr(0, length));
+    ASSERT_EQ(message.rfind("bad.json: invalid JSON at line ", 0), 0u) << length << ": " << message;
+  }
+  for (size_t at = 0; at < full.size(); ++at) {
+    for (const char replacement : {'\0', '"', '[', '}', '9', '-', '\xff'}) {
+      std::string text = full;
+      text[at] = replacement;
+      const ScenarioResult result = parse_scenario(text, "bad.json");
+      if (const auto* error = std::get_if<ScenarioError>(&result)) {
+        ASSERT_EQ(error->message.rfind("bad.json: ", 0), 0u) << error->message;
+        ASSERT_EQ(error->message.find('\n'), std::string::npos) << error->message;
+      }
+    }
+  }
+}
+
+TEST(ScenarioErrors, LongValuesAreShortenedInMessages) {
+  const std::string huge(100'000, 'x');
+  const std::string message = parse_error(R"({"name": "t", "service": ")" + huge + "\"}");
+  EXPECT_LT(message.size(), 200u) << message;
+  EXPECT_NE(message.find("..."), std::string::npos);
+}
+
+TEST(ScenarioFiles, LoadsAFileAndNamesMissingOnes) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "consim_scenario_test";
+  std::filesystem::create_directories(dir);
+  const std::string good = (dir / "good.json").string();
+  std::ofstream(good) << kDesignExample;
+  const ScenarioResult loaded = load_scenario(good);
+  ASSERT_TRUE(std::holds_alternative<Scenario>(loaded)) << std::get<ScenarioError>(loaded).message;
+  EXPECT_EQ(std::get<Scenario>(loaded).file, good);
+
+  const std::string bad = (dir / "bad.json").string();
+  std::ofstream(bad) << R"({"name": "x", "nodes": 12})";
+  const ScenarioResult invalid = load_scenario(bad);
+  ASSERT_TRUE(std::holds_alternative<ScenarioError>(invalid));
+  EXPECT_EQ(std::get<ScenarioError>(invalid).message, bad + ": nodes: must be an integer in [1, 9], got 12");
+
+  const std::string missing = (dir / "missing.json").string();
+  const ScenarioResult absent = load_scenario(missing);
+  ASSERT_TRUE(std::holds_alternative<ScenarioError>(absent));
+  EXPECT_EQ(std::get<ScenarioError>(absent).message, missing + ": cannot open: No such file or directory");
+
+  const ScenarioResult directory = load_scenario(dir.string());
+  ASSERT_TRUE(std::holds_alternative<ScenarioError>(directory));
+  EXPECT_NE(std::get<ScenarioError>(directory).message.find("is a directory"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+// --- property: random structural mutations of the design example
+
+using Json = nlohmann::json;
+
+// Every value in `root`, as JSON pointers ("" is the document).
+void collect_pointers(const Json& value, const Json::json_pointer& at, std::vector<Json::json_pointer>& out) {
+  out.push_back(at);
+  if (value.is_object()) {
+    for (const auto& [key, child] : value.items()) {
+      collect_pointers(child, at / key, out);
+    }
+  } else if (value.is_array()) {
+    for (size_t i = 0; i < value.size(); ++i) {
+      collect_pointers(value[i], at / i, out);
+    }
+  }
+}
+
+const std::vector<Json>& nasty_values() {
+  static const std::vector<Json> values = {nullptr,
+                                           true,
+                                           false,
+                                           0,
+                                           -1,
+                                           1,
+                                           2,
+                                           5,
+                                           9,
+                                           10,
+                                           2.5,
+                                           -0.0,
+                                           1e308,
+                                           -1e308,
+                                           18446744073709551615ull,
+                                           "",
+                                           "n1",
+                                           "n5",
+                                           "n9",
+                                           "n0",
+                                           "*",
+                                           "leader",
+                                           "follower",
+                                           "random",
+                                           "halves",
+                                           "bridge",
+                                           "lease",
+                                           "fail",
+                                           "pass",
+                                           "liveness",
+                                           "raft.commit_previous_term",
+                                           Json::array(),
+                                           Json::object(),
+                                           Json::array({"*"}),
+                                           Json::array({Json::array({"*"}), Json::array({"*"})}),
+                                           Json::array({Json::array({"n1"}), Json::array({"n2"})}),
+                                           Json::object({{"at_ms", 1}, {"heal", true}}),
+                                           Json::object({{"node", "n1"}}),
+                                           Json::object({{"at_ms", 1}, {"pause", "n1"}, {"for_ms", 1}})};
+  return values;
+}
+
+void check_contract(const Scenario& s) {
+  RC_ASSERT(s.nodes >= 1u);
+  RC_ASSERT(s.nodes <= 9u);
+  RC_ASSERT(s.duration_ms > 0);
+  RC_ASSERT(s.raft.election_ticks > s.raft.heartbeat_ticks);
+  for (size_t i = 0; i < s.faults.size(); ++i) {
+    RC_ASSERT(s.faults[i].at_ms >= 0);
+    RC_ASSERT(s.faults[i].at_ms <= s.duration_ms);
+    RC_ASSERT(i == 0 || s.faults[i - 1].at_ms <= s.faults[i].at_ms);
+    if (const auto* crash = std::get_if<CrashFault>(&s.faults[i].action)) {
+      RC_ASSERT(crash->node.kind != Selector::Kind::kNode || (crash->node.node >= 1 && crash->node.node <= s.nodes));
+    }
+  }
+  RC_ASSERT(s.workload.read_fraction + s.workload.cas_fraction + s.workload.delete_fraction <= 1 + 1e-9);
+}
+
+RC_GTEST_PROP(ScenarioProperty, MutatedScenariosLoadOrFailCleanly, ()) {
+  Json root = Json::parse(kDesignExample);
+  const int mutations = *rc::gen::inRange(1, 4);
+  for (int m = 0; m < mutations; ++m) {
+    std::vector<Json::json_pointer> pointers;
+    collect_pointers(root, Json::json_pointer(), pointers);
+    const Json::json_pointer at = *rc::gen::elementOf(pointers);
+    const int action = *rc::gen::inRange(0, 3);
+    if (action == 0 || at.empty()) {
+      root[at] = *rc::gen::elementOf(nasty_values());
+    } else if (action == 1) {
+      Json& parent = root[at.parent_pointer()];
+      if (parent.is_object()) {
+        parent.erase(at.back());
+      } else {
+        parent.erase(parent.begin() + static_cast<std::ptrdiff_t>(std::stoul(at.back())));
+      }
+    } else {
+      Json& target = root[at];
+      if (target.is_array()) {
+        target.push_back(*rc::gen::elementOf(nasty_values()));
+      } else if (target.is_object()) {
+        target[*rc::gen::elementOf(std::vector<std::string>{"nodes", "at_ms", "for_ms", "between", "zzz"})] =
+            *rc::gen::elementOf(nasty_values());
+      }
+    }
+  }
+  const ScenarioResult result = parse_scenario(root.dump(), "fuzz.json");
+  if (const auto* error = std::get_if<ScenarioError>(&result)) {
+    RC_ASSERT(error->message.rfind("fuzz.json: ", 0) == 0u);
+    RC_ASSERT(error->message.find('\n') == std::string::npos);
+  } else {
+    check_contract(std::get<Scenario>(result));
+  }
+}
+
+}  // namespace
+}  // namespace consim::harness
