@@ -39,10 +39,28 @@ void ClientProcess::invoke() {
   if (now >= setup_->stop_at) {
     return;
   }
+  if (setup_->sessions && session_ == 0) {
+    open_session();
+    return;
+  }
   op_ = setup_->workload->next();
+  op_->session = session_;
   invoked_at_ = now;
   attempts_ = 0;
   setup_->history->invoke(process_, *op_, now);
+  timeout_timer_ = context_.set_timer_after(setup_->timeout, tag(kTimeout, op_seq_));
+  send_attempt();
+}
+
+void ClientProcess::open_session() {
+  ClientOp op;
+  op.f = "open_session";
+  op.key = "session";
+  op.value = static_cast<int64_t>(setup_->session_timeout_ms);
+  op_ = op;
+  opening_session_ = true;
+  invoked_at_ = setup_->sim->now();
+  attempts_ = 0;
   timeout_timer_ = context_.set_timer_after(setup_->timeout, tag(kTimeout, op_seq_));
   send_attempt();
 }
@@ -77,6 +95,17 @@ void ClientProcess::on_message(const sim::Packet& packet) {
     leader_guess_ = server;
   }
   const OpOutcome& outcome = answer.result();
+  if (opening_session_) {
+    opening_session_ = false;
+    if (outcome.ok && outcome.value.has_value()) {
+      session_ = *outcome.value;
+    }
+    finish();  // then invoke() starts the real operation (or opens another session)
+    return;
+  }
+  if (!outcome.ok && outcome.error == "SessionExpired") {
+    session_ = 0;  // the operation did not happen; the next one opens a new session
+  }
   setup_->history->complete(process_, *op_, outcome, invoked_at_, setup_->sim->now(), protocols::NodeId{server}.name());
   setup_->workload->learn(*op_, outcome);
   finish();
@@ -110,9 +139,17 @@ void ClientProcess::on_timer(sim::TimerId, uint64_t timer_tag) {
       if (!op_.has_value()) {
         return;
       }
+      if (opening_session_) {  // not in the history: just try again (the session may exist, unused)
+        opening_session_ = false;
+        leader_guess_ = 0;
+        timeout_timer_.reset();
+        finish();
+        return;
+      }
       // The outcome is unknown: the operation may still take effect. Retire this process id.
       setup_->history->info(process_, *op_, "Timeout", setup_->sim->now());
       process_ += setup_->clients;
+      session_ = 0;  // a fresh process opens its own session
       leader_guess_ = 0;
       timeout_timer_.reset();
       finish();

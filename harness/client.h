@@ -31,6 +31,9 @@ struct ClientSetup {
   Duration timeout = Duration::seconds(1);
   Duration retry_backoff = Duration::millis(10);  // after a redirect, times the attempts so far (capped)
   SimTime stop_at = SimTime::max();               // no invocation starts at or after this time
+  // znode: every process opens a session (with this timeout) before its first operation.
+  bool sessions = false;
+  double session_timeout_ms = 5000;
 };
 
 class ClientProcess final : public sim::Process {
@@ -50,6 +53,8 @@ class ClientProcess final : public sim::Process {
 
   void schedule_invoke();
   void invoke();
+  // Starts opening a session for the current process; invoke() runs when it is open.
+  void open_session();
   void send_attempt();
   void finish();
   uint32_t pick_server();
@@ -61,7 +66,9 @@ class ClientProcess final : public sim::Process {
   uint64_t process_;
   uint64_t op_seq_ = 0;  // the current (or last) operation's number
   uint64_t next_request_ = 1;
-  std::optional<ClientOp> op_;  // the operation in flight
+  std::optional<ClientOp> op_;    // the operation in flight
+  bool opening_session_ = false;  // op_ is an "open_session" (not in the history)
+  int64_t session_ = 0;           // the current process's session, 0 = none yet
   SimTime invoked_at_;
   uint64_t request_ = 0;  // the attempt in flight
   uint32_t attempts_ = 0;

@@ -18,6 +18,10 @@ struct ClientOp {
   std::optional<int64_t> expected;  // cas: the value compared against
   std::optional<int64_t> version;   // znode set and delete: the expected version (-1 = any)
   bool ephemeral = false;           // znode create
+  // znode: the client's session (0 = none). "open_session" asks for one (value = its timeout in
+  // ms; the outcome's value is the new session's id); it is the client's business and never
+  // appears in the history.
+  int64_t session = 0;
 
   bool is_read() const { return f == "read" || f == "get" || f == "exists"; }
 };

@@ -34,6 +34,8 @@ void append_number(std::string& out, std::optional<int64_t> value) {
 }  // namespace
 
 void HistoryRecorder::begin(uint64_t process, std::string_view type, const ClientOp& op) {
+  // Opening a session is the client's business: the checker's models know no such operation.
+  CONSIM_ASSERT(op.f != "open_session");
   text_ += "{\"process\":";
   text_ += std::to_string(process);
   text_ += ",\"type\":\"";
@@ -75,6 +77,33 @@ void append_op_value(std::string& out, const ClientOp& op) {
   }
 }
 
+// An ok completion's value. kv: what a read returned, otherwise the invocation's value. znode,
+// as checkers/linearizability/znode_model.h reads it: get gives [data, version], exists the
+// version (null: absent), set [data, new version]; the checker then holds the versions to the
+// model's count of sets, not just the data.
+void append_ok_value(std::string& out, const ClientOp& op, const OpOutcome& outcome) {
+  const bool versioned = (op.f == "get" || op.f == "set") && outcome.version.has_value();
+  if (op.f == "exists") {
+    out += ",\"value\":";
+    append_number(out, outcome.version);
+  } else if (versioned) {
+    out += ",\"value\":[";
+    append_number(out, op.f == "get" ? outcome.value : op.value);
+    out += ',';
+    append_number(out, outcome.version);
+    out += ']';
+    if (op.version.has_value()) {
+      out += ",\"version\":";
+      out += std::to_string(*op.version);
+    }
+  } else if (op.is_read()) {
+    out += ",\"value\":";
+    append_number(out, outcome.value);
+  } else {
+    append_op_value(out, op);
+  }
+}
+
 }  // namespace
 
 void HistoryRecorder::invoke(uint64_t process, const ClientOp& op, SimTime at) {
@@ -88,13 +117,10 @@ void HistoryRecorder::complete(uint64_t process, const ClientOp& op, const OpOut
                                SimTime at, std::string_view server) {
   CONSIM_ASSERT(invoked <= at);
   begin(process, outcome.ok ? "ok" : "fail", op);
-  if (op.is_read() && outcome.ok) {
-    text_ += ",\"value\":";
-    append_number(text_, outcome.value);
+  if (outcome.ok) {
+    append_ok_value(text_, op, outcome);
   } else {
     append_op_value(text_, op);
-  }
-  if (!outcome.ok) {
     text_ += ",\"error\":";
     append_string(text_, outcome.error);
   }

@@ -85,6 +85,9 @@ protocols::raft::RaftConfig raft_config(const Scenario& scenario) {
 }
 
 std::unique_ptr<ServiceBinding> binding_for(const std::string& service) {
+  if (service == "znode") {
+    return make_znode_binding();
+  }
   CONSIM_ASSERT(service == "kv");
   return make_kv_binding();
 }
@@ -103,6 +106,9 @@ class ScenarioRun {
   // by a violation.
   bool run_until(SimTime until, const std::function<bool()>& done = nullptr);
   void liveness_phase();
+  // The leader's periodic duties the service leaves to the harness: proposing the expiry of
+  // sessions (and leases) whose deadline passed by the leader's clock.
+  void housekeeping();
   NodeHost* host(uint32_t node);
   uint32_t leader();
   CheckOutcome check_invariants();
@@ -126,6 +132,7 @@ class ScenarioRun {
   uint64_t violation_event_ = 0;
   CheckOutcome liveness_{"liveness", "skipped", ""};
   SimTime workload_end_;
+  uint64_t next_housekeeping_request_ = 1;
 };
 
 ScenarioRun::ScenarioRun(const Scenario& scenario, const RunOptions& options, uint64_t seed, std::ostream* trace_out)
@@ -168,6 +175,8 @@ void ScenarioRun::build_world() {
   client_setup_.any_server = scenario_.raft.read_mode == "follower";
   client_setup_.timeout = ms(scenario_.workload.timeout_ms);
   client_setup_.stop_at = workload_end_;
+  client_setup_.sessions = scenario_.service == "znode";
+  client_setup_.session_timeout_ms = scenario_.workload.session_timeout_ms;
 
   const protocols::raft::RaftConfig raft = raft_config(scenario_);
   NodeFactory make_node = [raft](protocols::NodeId id, const protocols::Recovered& disk,
@@ -249,9 +258,29 @@ bool ScenarioRun::run_until(SimTime until, const std::function<bool()>& done) {
   return false;
 }
 
+void ScenarioRun::housekeeping() {
+  sim_.schedule_after(Duration::millis(100), [this] { housekeeping(); });
+  const uint32_t node = leader();
+  if (node == 0) {
+    return;
+  }
+  NodeHost* server = host(node);
+  const auto& app = static_cast<const ServiceApplication&>(server->application());
+  for (protocols::RecordPtr& command : binding_->expiry_commands(app, server->local_now().ns)) {
+    protocols::ClientRequest request;
+    request.id = protocols::RequestId{uint64_t{1} << 62 | next_housekeeping_request_++};
+    request.command = std::move(command);
+    world_->inject(sim::HostId{node - 1},
+                   [request](sim::Process& process) { static_cast<NodeHost&>(process).submit(request); });
+  }
+}
+
 void ScenarioRun::run() {
   world_->start_all();
   schedule_faults();
+  if (client_setup_.sessions) {
+    sim_.schedule_after(Duration::millis(100), [this] { housekeeping(); });
+  }
   if (!run_until(workload_end_)) {
     return;
   }

@@ -40,5 +40,6 @@ class ServiceBinding {
 };
 
 std::unique_ptr<ServiceBinding> make_kv_binding();
+std::unique_ptr<ServiceBinding> make_znode_binding();
 
 }  // namespace consim::harness
