@@ -75,10 +75,11 @@ void ClientProcess::send_attempt() {
 }
 
 void ClientProcess::on_message(const sim::Packet& packet) {
-  if (typeid(*packet.payload) != typeid(ClientAnswer)) {
+  const Payload& payload = *packet.payload;
+  if (typeid(payload) != typeid(ClientAnswer)) {
     return;
   }
-  const auto& answer = static_cast<const ClientAnswer&>(*packet.payload);
+  const auto& answer = static_cast<const ClientAnswer&>(payload);
   if (!op_.has_value() || answer.request() != request_) {
     return;  // late: an earlier attempt, or an operation that already timed out
   }

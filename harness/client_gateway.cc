@@ -51,10 +51,11 @@ ClientGateway::Server& ClientGateway::server(protocols::NodeId node) {
 }
 
 void ClientGateway::on_call(NodeHost& host, const sim::Packet& packet) {
-  if (typeid(*packet.payload) != typeid(ClientCall)) {
+  const Payload& payload = *packet.payload;
+  if (typeid(payload) != typeid(ClientCall)) {
     return;
   }
-  const auto& call = static_cast<const ClientCall&>(*packet.payload);
+  const auto& call = static_cast<const ClientCall&>(payload);
   ++stats_.calls;
   take(host, packet.from, call.request(), call.op(), call.read_mode());
 }

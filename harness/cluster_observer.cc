@@ -48,7 +48,6 @@ void ClusterObserver::observe(const sim::TraceRecord& record) {
     return;  // a client host
   }
   const uint32_t node = record.node->index + 1;
-  const std::string name = "n" + std::to_string(node);
   if (kind == "raft.state") {
     on_state(node, record);
     return;
@@ -67,6 +66,7 @@ void ClusterObserver::observe(const sim::TraceRecord& record) {
   if (record.fields.size() == 1 && record.bool_field("ignored") != nullptr) {
     return;
   }
+  const std::string name = "n" + std::to_string(node);
   if (kind == "host.crash") {
     ++crashes_;
     nodes_[node - 1].up = false;
@@ -89,9 +89,12 @@ void ClusterObserver::on_state(uint32_t node, const sim::TraceRecord& record) {
     return;
   }
   NodeView& view = nodes_[node - 1];
-  const std::string name = "n" + std::to_string(node);
   const uint64_t new_term = static_cast<uint64_t>(*term);
-  if (*role != view.role || new_term != view.term) {
+  if (*role == view.role && new_term == view.term) {
+    return;  // most raft.state records only report a longer log
+  }
+  const std::string name = "n" + std::to_string(node);
+  {
     if (*role == "candidate") {
       ++elections_;
       narrate(record.time, name + " started an election for term " + std::to_string(new_term));

@@ -1,6 +1,7 @@
 // The kv service (services/kv) as a replicated application: commands travel through the log
 // as KvCommandRecords stamped with the proposer's clock; snapshots share the service's state.
 #include <charconv>
+#include <type_traits>
 #include <typeinfo>
 
 #include "base/assert.h"
@@ -15,18 +16,39 @@ namespace kv = services::kv;
 class KvCommandRecord final : public protocols::Record {
  public:
   KvCommandRecord(kv::Command command, int64_t timestamp_ns)
-      : command_(std::move(command)), timestamp_ns_(timestamp_ns) {}
+      : command_(std::move(command)), timestamp_ns_(timestamp_ns), bytes_(size_of(command_)) {}
   std::string_view kind() const override { return "KvCommand"; }
   uint64_t digest() const override {
     return kv::digest(command_) * 0x100000001b3ULL ^ static_cast<uint64_t>(timestamp_ns_);
   }
-  uint32_t bytes() const override { return static_cast<uint32_t>(24 + kv::encode(command_).size()); }
+  // Asked for every entry a message carries: computed once, as a header plus the strings.
+  uint32_t bytes() const override { return bytes_; }
   const kv::Command& command() const { return command_; }
   int64_t timestamp_ns() const { return timestamp_ns_; }
 
  private:
+  static uint32_t size_of(const kv::Command& command) {
+    constexpr size_t kHeader = 32;  // operation, lease, timestamp, framing
+    const size_t strings = std::visit(
+        [](const auto& op) -> size_t {
+          using Op = std::decay_t<decltype(op)>;
+          if constexpr (std::is_same_v<Op, kv::Put>) {
+            return op.key.size() + op.value.size();
+          } else if constexpr (std::is_same_v<Op, kv::Cas>) {
+            return op.key.size() + op.compare.value.size() + op.value.size();
+          } else if constexpr (requires { op.key; }) {
+            return op.key.size();
+          } else {
+            return 0;
+          }
+        },
+        command);
+    return static_cast<uint32_t>(kHeader + strings);
+  }
+
   kv::Command command_;
   int64_t timestamp_ns_;
+  uint32_t bytes_;
 };
 
 class KvSnapshotRecord final : public protocols::Record {
@@ -98,8 +120,9 @@ class KvApplication final : public ServiceApplication {
     if (snapshot == nullptr) {
       service_.restore(nullptr);
     } else {
-      CONSIM_ASSERT(typeid(*snapshot) == typeid(KvSnapshotRecord));
-      service_.restore(static_cast<const KvSnapshotRecord&>(*snapshot).state());
+      const protocols::Record& record = *snapshot;
+      CONSIM_ASSERT(typeid(record) == typeid(KvSnapshotRecord));
+      service_.restore(static_cast<const KvSnapshotRecord&>(record).state());
     }
     applied_ = index;
     last_index_ = {};
@@ -111,8 +134,9 @@ class KvApplication final : public ServiceApplication {
     if (entry.command == nullptr) {
       return;
     }
-    CONSIM_ASSERT(typeid(*entry.command) == typeid(KvCommandRecord));
-    const auto& record = static_cast<const KvCommandRecord&>(*entry.command);
+    const protocols::Record& command = *entry.command;
+    CONSIM_ASSERT(typeid(command) == typeid(KvCommandRecord));
+    const auto& record = static_cast<const KvCommandRecord&>(command);
     const services::ApplyContext context{entry.index.value, record.timestamp_ns()};
     last_response_ = service_.apply(record.command(), context);
     last_command_ = entry.command;

@@ -124,7 +124,7 @@ struct RaftSpec {
   double tick_ms = 10;                   // (0, 60000]
   uint32_t election_ticks = 10;          // [3, 1000000], > heartbeat_ticks
   uint32_t heartbeat_ticks = 1;          // [1, 1000000]
-  uint32_t snapshot_every_entries = 0;   // 0 = never compact
+  uint32_t snapshot_every_entries = 10000;  // 0 = never compact
   bool forward_proposals = true;
 };
 
@@ -133,8 +133,8 @@ struct WorkloadSpec {
   uint32_t keys = 3;     // [1, 100000]
   // The operation mix: the fractions are in [0, 1] and sum to at most 1; writes take the rest.
   // kv: read = get, write = put, cas = compare-and-swap on the value, delete = delete.
-  // znode: read = get, write = set (any version) or create when absent, cas = set with the
-  // version last read, delete = delete (any version).
+  // znode: read = get (a quarter of them exists), write = set (any version) or create when
+  // absent, cas = set with the version last read, delete = delete (any version).
   double read_fraction = 0.5;
   double cas_fraction = 0.0;
   double delete_fraction = 0.0;

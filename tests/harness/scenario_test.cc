@@ -511,9 +511,13 @@ void check_contract(const Scenario& s) {
   for (size_t i = 0; i < s.faults.size(); ++i) {
     RC_ASSERT(s.faults[i].at_ms >= 0);
     RC_ASSERT(s.faults[i].at_ms <= s.duration_ms);
-    RC_ASSERT(i == 0 || s.faults[i - 1].at_ms <= s.faults[i].at_ms);
+    // RC_ASSERT decomposes its expression, so `||` inside it would not short-circuit.
+    const bool sorted = i == 0 || s.faults[i - 1].at_ms <= s.faults[i].at_ms;
+    RC_ASSERT(sorted);
     if (const auto* crash = std::get_if<CrashFault>(&s.faults[i].action)) {
-      RC_ASSERT(crash->node.kind != Selector::Kind::kNode || (crash->node.node >= 1 && crash->node.node <= s.nodes));
+      const bool in_range =
+          crash->node.kind != Selector::Kind::kNode || (crash->node.node >= 1 && crash->node.node <= s.nodes);
+      RC_ASSERT(in_range);
     }
   }
   RC_ASSERT(s.workload.read_fraction + s.workload.cas_fraction + s.workload.delete_fraction <= 1 + 1e-9);
