@@ -130,7 +130,20 @@ void FaultInjector::block_between_groups(const std::vector<std::vector<uint32_t>
   }
 }
 
+void FaultInjector::unblock_all() {
+  for (uint32_t a = 1; a <= nodes_; ++a) {
+    for (uint32_t b = 1; b <= nodes_; ++b) {
+      if (blocked_[size_t{a - 1} * nodes_ + (b - 1)]) {
+        set_blocked(a, b, false);
+      }
+    }
+  }
+}
+
+// A partition replaces whatever partitions and cuts were in force: the connectivity becomes
+// exactly the one it describes (as a Jepsen nemesis's new grudge does).
 void FaultInjector::partition(const PartitionFault& fault) {
+  unblock_all();
   std::vector<std::vector<uint32_t>> groups;
   std::string detail;
   const uint32_t half = (nodes_ + 1) / 2;

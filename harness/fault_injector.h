@@ -3,6 +3,7 @@
 // into the trace as a `fault.<kind>` record naming the nodes it struck, so that a replay or a
 // report never needs the selectors again.
 //
+// A partition replaces the partitions and cuts in force; a cut adds to them; heal removes all.
 // Partitions and cuts act on the links between servers only: clients keep reaching every
 // server, as a Jepsen control node does, so a partition shows up as what the servers do.
 #pragma once
@@ -39,6 +40,7 @@ class FaultInjector {
   std::vector<uint32_t> resolve(const Selector& selector, const std::vector<bool>* taken = nullptr);
   std::vector<uint32_t> crashed() const;
   void partition(const PartitionFault& fault);
+  void unblock_all();
   void block_between_groups(const std::vector<std::vector<uint32_t>>& groups);
   void set_blocked(uint32_t from, uint32_t to, bool blocked);
   void network(const NetworkFault& fault);

@@ -77,6 +77,7 @@ protocols::raft::RaftConfig raft_config(const Scenario& scenario) {
   config.check_quorum = scenario.raft.check_quorum;
   config.max_clock_drift_ppm = static_cast<int64_t>(std::llround(scenario.raft.max_clock_drift_ppm));
   config.forward_proposals = scenario.raft.forward_proposals;
+  config.max_entries_per_message = scenario.raft.max_entries_per_message;
   for (const std::string& bug : scenario.bugs) {
     const bool known = protocols::raft::enable_bug(config.bugs, bug);
     CONSIM_ASSERT(known);  // the loader checked the names

@@ -86,15 +86,17 @@ void check_raft(const ObjectReader& object, const RaftSpec& raft, uint32_t nodes
   config.check_quorum = raft.check_quorum;
   config.max_clock_drift_ppm = static_cast<int64_t>(raft.max_clock_drift_ppm);
   config.forward_proposals = raft.forward_proposals;
+  config.max_entries_per_message = raft.max_entries_per_message;
   if (const std::string problem = config.validate(); !problem.empty()) {
     fail(object.path(), "not a valid Raft configuration: " + problem);
   }
 }
 
 RaftSpec read_raft(const Json& value, const std::string& path, uint32_t nodes) {
-  const ObjectReader object(value, path,
-                            {"pre_vote", "check_quorum", "read_mode", "max_clock_drift_ppm", "tick_ms",
-                             "election_ticks", "heartbeat_ticks", "snapshot_every_entries", "forward_proposals"});
+  const ObjectReader object(
+      value, path,
+      {"pre_vote", "check_quorum", "read_mode", "max_clock_drift_ppm", "tick_ms", "election_ticks", "heartbeat_ticks",
+       "snapshot_every_entries", "forward_proposals", "max_entries_per_message"});
   RaftSpec raft;
   raft.pre_vote = object.boolean("pre_vote").value_or(raft.pre_vote);
   raft.check_quorum = object.boolean("check_quorum").value_or(raft.check_quorum);
@@ -111,6 +113,8 @@ RaftSpec read_raft(const Json& value, const std::string& path, uint32_t nodes) {
       static_cast<uint32_t>(object.integer("snapshot_every_entries", 0, std::numeric_limits<uint32_t>::max())
                                 .value_or(raft.snapshot_every_entries));
   raft.forward_proposals = object.boolean("forward_proposals").value_or(raft.forward_proposals);
+  raft.max_entries_per_message = static_cast<uint32_t>(
+      object.integer("max_entries_per_message", 1, 1'000'000).value_or(raft.max_entries_per_message));
   check_raft(object, raft, nodes);
   return raft;
 }

@@ -119,12 +119,15 @@ std::string_view fault_kind(const FaultAction& action);
 struct RaftSpec {
   bool pre_vote = true;
   bool check_quorum = true;
-  std::string read_mode = "read_index";  // "log" | "read_index" | "lease" (needs check_quorum) | "follower"
-  double max_clock_drift_ppm = 1000;     // [0, 500000), as RaftConfig::validate() requires
-  double tick_ms = 10;                   // (0, 60000]
-  uint32_t election_ticks = 10;          // [3, 1000000], > heartbeat_ticks
-  uint32_t heartbeat_ticks = 1;          // [1, 1000000]
+  std::string read_mode = "read_index";     // "log" | "read_index" | "lease" (needs check_quorum) | "follower"
+  double max_clock_drift_ppm = 1000;        // [0, 500000), as RaftConfig::validate() requires
+  double tick_ms = 10;                      // (0, 60000]
+  uint32_t election_ticks = 10;             // [3, 1000000], > heartbeat_ticks
+  uint32_t heartbeat_ticks = 1;             // [1, 1000000]
   uint32_t snapshot_every_entries = 10000;  // 0 = never compact
+  // Entries per AppendEntries ([1, 1000000]); 1 lets a scenario control exactly which entries
+  // reach whom (Raft Figure 8).
+  uint32_t max_entries_per_message = 64;
   bool forward_proposals = true;
 };
 
