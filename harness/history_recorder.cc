@@ -4,28 +4,13 @@
 #include <optional>
 
 #include "base/assert.h"
+#include "sim/trace.h"
 
 namespace consim::harness {
 namespace {
 
 // Keys are the workload's own ("k3", "/k3"), but escape anyway: the file is an interface.
-void append_string(std::string& out, std::string_view text) {
-  out += '"';
-  for (const char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out += "\\u00";
-      out += kHex[(c >> 4) & 0xf];
-      out += kHex[c & 0xf];
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
-}
+void append_string(std::string& out, std::string_view text) { sim::append_json_string(text, out); }
 
 void append_number(std::string& out, std::optional<int64_t> value) {
   out += value.has_value() ? std::to_string(*value) : "null";
