@@ -52,8 +52,12 @@ ClientOp Workload::next_znode(uint32_t key, double draw) {
   op.key = key_name(key);
   const KeyGuess& guess = guesses_[op.key];
   if (draw < spec_.read_fraction) {
-    op.f = "get";
+    // A quarter of the reads are exists (a stat or none) rather than get (data and stat): both
+    // observe the node, in the two shapes the checker's model knows. Decided by the same draw,
+    // so the mix costs no extra random number.
+    op.f = draw < 0.75 * spec_.read_fraction ? "get" : "exists";
   } else if (draw < spec_.read_fraction + spec_.cas_fraction) {
+    // A conditional set aims at the version last seen (0, a fresh node's, when none was).
     op.f = "set";
     op.value = next_value_++;
     op.version = guess.version.value_or(0);
@@ -80,8 +84,16 @@ void Workload::learn(const ClientOp& op, const OpOutcome& outcome) {
   if (!outcome.ok) {
     if (outcome.error == "NoNode") {
       guess.exists = false;
+      guess.version.reset();
     } else if (outcome.error == "NodeExists") {
       guess.exists = true;
+    }
+    return;
+  }
+  if (op.f == "exists") {  // no data: whether the node is there shows in the version alone
+    guess.exists = outcome.version.has_value();
+    if (!guess.exists) {
+      guess.version.reset();
     }
     return;
   }
@@ -94,6 +106,7 @@ void Workload::learn(const ClientOp& op, const OpOutcome& outcome) {
   }
   if (op.f == "delete") {
     guess.value.reset();
+    guess.version.reset();  // a node created again starts over at version 0
     guess.exists = false;
     return;
   }

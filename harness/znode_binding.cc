@@ -26,18 +26,22 @@ namespace znode = services::znode;
 class ZnodeCommandRecord final : public protocols::Record {
  public:
   ZnodeCommandRecord(znode::Command command, int64_t timestamp_ns)
-      : command_(std::move(command)), timestamp_ns_(timestamp_ns) {}
+      : command_(std::move(command)),
+        timestamp_ns_(timestamp_ns),
+        bytes_(static_cast<uint32_t>(24 + znode::encode(command_).size())) {}
   std::string_view kind() const override { return "ZnodeCommand"; }
   uint64_t digest() const override {
     return znode::digest(command_) * 0x100000001b3ULL ^ static_cast<uint64_t>(timestamp_ns_);
   }
-  uint32_t bytes() const override { return static_cast<uint32_t>(24 + znode::encode(command_).size()); }
+  // Asked for every entry a message carries: the encoding's size, computed once.
+  uint32_t bytes() const override { return bytes_; }
   const znode::Command& command() const { return command_; }
   int64_t timestamp_ns() const { return timestamp_ns_; }
 
  private:
   znode::Command command_;
   int64_t timestamp_ns_;
+  uint32_t bytes_;
 };
 
 class ZnodeSnapshotRecord final : public protocols::Record {
@@ -132,8 +136,9 @@ class ZnodeApplication final : public ServiceApplication {
     if (snapshot == nullptr) {
       service_.restore(nullptr);
     } else {
-      CONSIM_ASSERT(typeid(*snapshot) == typeid(ZnodeSnapshotRecord));
-      service_.restore(static_cast<const ZnodeSnapshotRecord&>(*snapshot).state());
+      const protocols::Record& record = *snapshot;
+      CONSIM_ASSERT(typeid(record) == typeid(ZnodeSnapshotRecord));
+      service_.restore(static_cast<const ZnodeSnapshotRecord&>(record).state());
     }
     // The snapshot's last zxid is its last command's: protocol entries after it may lift
     // `index` higher, never the other way round.
@@ -149,17 +154,16 @@ class ZnodeApplication final : public ServiceApplication {
     if (entry.command == nullptr) {
       return;  // a no-op or configuration entry: consumes an index, not a zxid of the service
     }
-    CONSIM_ASSERT(typeid(*entry.command) == typeid(ZnodeCommandRecord));
-    const auto& record = static_cast<const ZnodeCommandRecord&>(*entry.command);
+    const protocols::Record& command = *entry.command;
+    CONSIM_ASSERT(typeid(command) == typeid(ZnodeCommandRecord));
+    const auto& record = static_cast<const ZnodeCommandRecord&>(command);
     const services::ApplyContext context{entry.index.value, record.timestamp_ns()};
     last_response_ = service_.apply(record.command(), context);
     last_command_ = entry.command;
     last_index_ = entry.index;
   }
 
-  protocols::RecordPtr snapshot() const override {
-    return std::make_shared<ZnodeSnapshotRecord>(service_.snapshot());
-  }
+  protocols::RecordPtr snapshot() const override { return std::make_shared<ZnodeSnapshotRecord>(service_.snapshot()); }
   protocols::LogIndex applied() const override { return applied_; }
 
   OpOutcome outcome_of(protocols::LogIndex index) const override {
@@ -189,9 +193,7 @@ class ZnodeBinding final : public ServiceBinding {
  public:
   std::string_view name() const override { return "znode"; }
   std::string_view model() const override { return "znode"; }
-  std::unique_ptr<ServiceApplication> make_application() const override {
-    return std::make_unique<ZnodeApplication>();
-  }
+  std::unique_ptr<ServiceApplication> make_application() const override { return std::make_unique<ZnodeApplication>(); }
   protocols::RecordPtr command(const ClientOp& op, int64_t timestamp_ns) const override {
     return std::make_shared<ZnodeCommandRecord>(command_of(op), timestamp_ns);
   }
@@ -200,9 +202,9 @@ class ZnodeBinding final : public ServiceBinding {
   std::vector<protocols::RecordPtr> expiry_commands(const ServiceApplication& app, int64_t now_ns) const override {
     CONSIM_ASSERT(typeid(app) == typeid(ZnodeApplication));
     std::vector<protocols::RecordPtr> commands;
-    for (const znode::SessionId session : static_cast<const ZnodeApplication&>(app).service().expired_sessions(now_ns)) {
-      commands.push_back(
-          std::make_shared<ZnodeCommandRecord>(znode::Command{session, znode::ExpireSession{}}, now_ns));
+    for (const znode::SessionId session :
+         static_cast<const ZnodeApplication&>(app).service().expired_sessions(now_ns)) {
+      commands.push_back(std::make_shared<ZnodeCommandRecord>(znode::Command{session, znode::ExpireSession{}}, now_ns));
     }
     return commands;
   }
