@@ -5,6 +5,7 @@
 
 #include "base/assert.h"
 #include "harness/client_protocol.h"
+#include "harness/exactly_once.h"
 
 namespace consim::harness {
 
@@ -68,7 +69,7 @@ void ClientProcess::open_session() {
 void ClientProcess::send_attempt() {
   CONSIM_ASSERT(op_.has_value());
   ++attempts_;
-  request_ = (uint64_t{index_} + 1) << 40 | next_request_++;
+  request_ = (uint64_t{index_} + 1) << kClientShift | next_request_++;
   const uint32_t server = pick_server();
   const uint32_t bytes = client_message_bytes(*op_);
   context_.send(sim::HostId{server - 1}, std::make_shared<ClientCall>(request_, *op_, setup_->read_mode), bytes);

@@ -14,7 +14,7 @@ constexpr uint32_t kNoClient = UINT32_MAX;
 }  // namespace
 
 ClientGateway::ClientGateway(sim::World& world, const ServiceBinding& binding, uint32_t nodes)
-    : world_(world), binding_(binding), servers_(nodes) {}
+    : world_(world), binding_(binding), servers_(nodes), newest_taken_(nodes) {}
 
 void ClientGateway::wire(NodeHostHooks& hooks) {
   hooks.foreign = [this](NodeHost& host, const sim::Packet& packet) { on_call(host, packet); };
@@ -56,6 +56,12 @@ void ClientGateway::on_call(NodeHost& host, const sim::Packet& packet) {
     return;
   }
   const auto& call = static_cast<const ClientCall&>(payload);
+  uint64_t& newest = newest_taken_[host.id().value - 1][packet.from.index];
+  if (call.request() <= newest) {
+    ++stats_.duplicates;
+    return;
+  }
+  newest = call.request();
   ++stats_.calls;
   take(host, packet.from, call.request(), call.op(), call.read_mode());
 }

@@ -3,7 +3,9 @@
 // the node commits it, serves the read, or turns it away (a redirect with the leader hint).
 //
 // What a node remembers about the calls it took is volatile, like a server's connection table:
-// a crash forgets it, so those clients time out and record an info.
+// a crash forgets it, so those clients time out and record an info. A call reaches a server at
+// most once, as over TCP: a copy the network duplicated (or that arrives after a newer call of
+// the same client, whose request ids only grow) is dropped, even across a restart.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +21,7 @@ namespace consim::harness {
 
 struct GatewayStats {
   uint64_t calls = 0;
+  uint64_t duplicates = 0;  // calls dropped because the server already took them
   uint64_t answered = 0;
   uint64_t redirected = 0;
 };
@@ -57,6 +60,9 @@ class ClientGateway {
   sim::World& world_;
   const ServiceBinding& binding_;
   std::vector<Server> servers_;
+  // Per server: client host -> the newest request id taken from it. Not volatile: it stands
+  // for TCP's exactly-once delivery, which a restart does not undo for old segments.
+  std::vector<std::map<uint32_t, uint64_t>> newest_taken_;
   GatewayStats stats_;
   uint64_t next_probe_ = 1;
   std::map<uint64_t, OpOutcome> probe_outcomes_;

@@ -98,6 +98,12 @@ void HistoryRecorder::invoke(uint64_t process, const ClientOp& op, SimTime at) {
   ++counts_.invoked;
 }
 
+void HistoryRecorder::possible(uint64_t process, const ClientOp& op, SimTime at) {
+  begin(process, "invoke", op);
+  append_op_value(text_, op);
+  end(at);
+}
+
 void HistoryRecorder::complete(uint64_t process, const ClientOp& op, const OpOutcome& outcome, SimTime invoked,
                                SimTime at, std::string_view server) {
   CONSIM_ASSERT(invoked <= at);

@@ -33,6 +33,9 @@ class HistoryRecorder {
   // A definite outcome (ok or fail) that `server` ("n2") gave.
   void complete(uint64_t process, const ClientOp& op, const OpOutcome& outcome, SimTime invoked, SimTime at,
                 std::string_view server);
+  // An operation nobody will ever complete: it may take effect at any time from `at` on, or
+  // never (an expiry the harness proposed on a leader's behalf). Not counted as invoked.
+  void possible(uint64_t process, const ClientOp& op, SimTime at);
   // The outcome is unknown (timeout); the process retires.
   void info(uint64_t process, const ClientOp& op, std::string_view error, SimTime at);
 

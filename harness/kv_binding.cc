@@ -177,12 +177,22 @@ class KvBinding final : public ServiceBinding {
   protocols::RecordPtr command(const ClientOp& op, int64_t timestamp_ns) const override {
     return std::make_shared<KvCommandRecord>(command_of(op), timestamp_ns);
   }
-  std::vector<protocols::RecordPtr> expiry_commands(const ServiceApplication& app, int64_t now_ns) const override {
-    std::vector<protocols::RecordPtr> commands;
-    for (const kv::LeaseId lease : static_cast<const KvApplication&>(app).service().expired_leases(now_ns)) {
-      commands.push_back(std::make_shared<KvCommandRecord>(kv::LeaseExpire{lease}, now_ns));
+  std::vector<Expiry> expiry_commands(const ServiceApplication& app, int64_t now_ns) const override {
+    const kv::KvService& service = static_cast<const KvApplication&>(app).service();
+    std::vector<Expiry> expiries;
+    for (const kv::LeaseId lease : service.expired_leases(now_ns)) {
+      Expiry expiry;
+      expiry.command = std::make_shared<KvCommandRecord>(kv::LeaseExpire{lease}, now_ns);
+      expiry.target = static_cast<uint64_t>(lease);
+      for (const std::string& key : service.state().leases.at(lease).keys) {
+        ClientOp op;
+        op.f = "delete";
+        op.key = key;
+        expiry.effects.push_back(std::move(op));
+      }
+      expiries.push_back(std::move(expiry));
     }
-    return commands;
+    return expiries;
   }
 };
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <typeinfo>
 
@@ -15,6 +16,7 @@
 #include "harness/client.h"
 #include "harness/client_gateway.h"
 #include "harness/cluster_observer.h"
+#include "harness/exactly_once.h"
 #include "harness/fault_injector.h"
 #include "harness/history_recorder.h"
 #include "harness/node_host.h"
@@ -134,6 +136,8 @@ class ScenarioRun {
   CheckOutcome liveness_{"liveness", "skipped", ""};
   SimTime workload_end_;
   uint64_t next_housekeeping_request_ = 1;
+  std::set<uint64_t> expiries_recorded_;          // leases or sessions whose expiry is in the history
+  uint64_t next_expiry_process_ = 1'000'000'000;  // far above any client's process ids
 };
 
 ScenarioRun::ScenarioRun(const Scenario& scenario, const RunOptions& options, uint64_t seed, std::ostream* trace_out)
@@ -187,7 +191,9 @@ void ScenarioRun::build_world() {
     return std::make_unique<protocols::raft::RaftNode>(config, disk, random);
   };
   const ServiceBinding* binding = binding_.get();
-  ApplicationFactory make_application = [binding](protocols::NodeId) { return binding->make_application(); };
+  ApplicationFactory make_application = [binding](protocols::NodeId) {
+    return std::make_unique<ExactlyOnce>(binding->make_application());
+  };
   NodeHostOptions host_options;
   host_options.tick_interval = ms(scenario_.raft.tick_ms);
   host_options.snapshot_every_entries = scenario_.raft.snapshot_every_entries;
@@ -266,11 +272,19 @@ void ScenarioRun::housekeeping() {
     return;
   }
   NodeHost* server = host(node);
-  const auto& app = static_cast<const ServiceApplication&>(server->application());
-  for (protocols::RecordPtr& command : binding_->expiry_commands(app, server->local_now().ns)) {
+  const auto& app = static_cast<const ExactlyOnce&>(server->application()).inner();
+  for (Expiry& expiry : binding_->expiry_commands(app, server->local_now().ns)) {
+    // What the expiry may delete goes into the history once, as operations of processes of
+    // their own that never complete: the checker may place them anywhere from now on, or not
+    // at all (the expiry may lose a race with a keep-alive, or never commit).
+    if (expiries_recorded_.insert(expiry.target).second) {
+      for (const ClientOp& effect : expiry.effects) {
+        history_.possible(next_expiry_process_++, effect, sim_.now());
+      }
+    }
     protocols::ClientRequest request;
     request.id = protocols::RequestId{uint64_t{1} << 62 | next_housekeeping_request_++};
-    request.command = std::move(command);
+    request.command = std::move(expiry.command);
     world_->inject(sim::HostId{node - 1},
                    [request](sim::Process& process) { static_cast<NodeHost&>(process).submit(request); });
   }

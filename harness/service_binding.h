@@ -26,6 +26,16 @@ class ServiceApplication : public Application {
   virtual uint64_t state_digest() const = 0;
 };
 
+// One expiry a leader may propose, and what it would do to the state as the leader sees it now:
+// the deletions it may perform, in the history's vocabulary. Clients did not ask for them, but
+// they change what clients read, so the runner writes them into the history as operations that
+// may or may not take effect (an invocation without a completion).
+struct Expiry {
+  protocols::RecordPtr command;
+  uint64_t target = 0;  // the lease or session: proposals for one target repeat until it is gone
+  std::vector<ClientOp> effects;
+};
+
 class ServiceBinding {
  public:
   virtual ~ServiceBinding() = default;
@@ -35,8 +45,9 @@ class ServiceBinding {
   virtual std::unique_ptr<ServiceApplication> make_application() const = 0;
   // The command that carries `op` through the log, stamped with the proposer's local clock.
   virtual protocols::RecordPtr command(const ClientOp& op, int64_t timestamp_ns) const = 0;
-  // Housekeeping a leader proposes from its clock (lease or session expiry): commands to append.
-  virtual std::vector<protocols::RecordPtr> expiry_commands(const ServiceApplication& app, int64_t now_ns) const = 0;
+  // Housekeeping a leader proposes from its clock: the expiry of leases (kv) or sessions
+  // (znode) whose deadline passed by `now_ns`.
+  virtual std::vector<Expiry> expiry_commands(const ServiceApplication& app, int64_t now_ns) const = 0;
 };
 
 std::unique_ptr<ServiceBinding> make_kv_binding();

@@ -199,14 +199,26 @@ class ZnodeBinding final : public ServiceBinding {
   }
   // zab.md §b.4: only the leader decides expiry, by its own clock; the service checks the
   // deadline again at apply time, so a proposal that lost a race with a touch changes nothing.
-  std::vector<protocols::RecordPtr> expiry_commands(const ServiceApplication& app, int64_t now_ns) const override {
+  std::vector<Expiry> expiry_commands(const ServiceApplication& app, int64_t now_ns) const override {
     CONSIM_ASSERT(typeid(app) == typeid(ZnodeApplication));
-    std::vector<protocols::RecordPtr> commands;
-    for (const znode::SessionId session :
-         static_cast<const ZnodeApplication&>(app).service().expired_sessions(now_ns)) {
-      commands.push_back(std::make_shared<ZnodeCommandRecord>(znode::Command{session, znode::ExpireSession{}}, now_ns));
+    const znode::ZnodeService& service = static_cast<const ZnodeApplication&>(app).service();
+    std::vector<Expiry> expiries;
+    for (const znode::SessionId session : service.expired_sessions(now_ns)) {
+      Expiry expiry;
+      expiry.command = std::make_shared<ZnodeCommandRecord>(znode::Command{session, znode::ExpireSession{}}, now_ns);
+      expiry.target = static_cast<uint64_t>(session);
+      // An expired session is idle (its client gave up on it), so its ephemerals now are the
+      // ones the expiry deletes. An ephemeral has no children: a delete of any version.
+      for (const std::string& path : service.state().tree.ephemerals(session)) {
+        ClientOp op;
+        op.f = "delete";
+        op.key = path;
+        op.version = -1;
+        expiry.effects.push_back(std::move(op));
+      }
+      expiries.push_back(std::move(expiry));
     }
-    return commands;
+    return expiries;
   }
 };
 

@@ -185,7 +185,13 @@ TEST_F(ZnodeApp, ExpiryCommandsEndSessionsPastTheirDeadlineAndTheirEphemerals) {
   EXPECT_TRUE(binding_->expiry_commands(*app_, 99'000'000).empty());
   const auto expiries = binding_->expiry_commands(*app_, 100'000'000);
   ASSERT_EQ(expiries.size(), 1u);
-  app_->apply(protocols::Committed{app_->applied().next(), protocols::Term{1}, expiries[0], {}, {}});
+  EXPECT_EQ(expiries[0].target, static_cast<uint64_t>(session));
+  // What it will delete, as history operations: the session's ephemeral, any version.
+  ASSERT_EQ(expiries[0].effects.size(), 1u);
+  EXPECT_EQ(expiries[0].effects[0].f, "delete");
+  EXPECT_EQ(expiries[0].effects[0].key, "/e");
+  EXPECT_EQ(expiries[0].effects[0].version, -1);
+  app_->apply(protocols::Committed{app_->applied().next(), protocols::Term{1}, expiries[0].command, {}, {}});
   EXPECT_EQ(app_->read(make_op("exists", "/e")).version, std::nullopt);
   EXPECT_EQ(commit(make_op("get", "/e", std::nullopt, std::nullopt, session)).error, "SessionExpired");
   EXPECT_TRUE(binding_->expiry_commands(*app_, 200'000'000).empty());
@@ -197,7 +203,7 @@ TEST_F(ZnodeApp, AnExpiryThatLostARaceWithATouchChangesNothing) {
   ASSERT_EQ(expiries.size(), 1u);
   now_ns_ = 120'000'000;  // a request touched the session before the expiry was committed
   ASSERT_TRUE(commit(make_op("create", "/k1", 1, std::nullopt, session)).ok);
-  app_->apply(protocols::Committed{app_->applied().next(), protocols::Term{1}, expiries[0], {}, {}});
+  app_->apply(protocols::Committed{app_->applied().next(), protocols::Term{1}, expiries[0].command, {}, {}});
   EXPECT_TRUE(app_->read(make_op("get", "/k1", std::nullopt, std::nullopt, session)).ok);
 }
 
@@ -356,21 +362,19 @@ TEST(ZnodeRunner, SameScenarioAndSeedGiveTheSameDigestAndHistory) {
   EXPECT_EQ(first.history_jsonl, second.history_jsonl);
 }
 
-// Two things stay out of these runs, because the znode model cannot explain them (they are
-// gaps of the harness, not of the service): sessions outlive the run, since an expiry deletes
-// ephemerals with no operation in the history (the model has no sessions), so ephemerals act
-// as persistent nodes for the checker; and the network does not duplicate, since the gateway
-// would take a duplicated client call twice and apply it twice (a set then bumps the version
-// twice), where ZooKeeper's TCP connection delivers each request once.
+// Sessions expire within the run (a client that timed out abandons its session): the runner
+// writes what each expiry may delete into the history. The network duplicates datagrams; the
+// gateway takes each client call once, as ZooKeeper's TCP connection delivers it once.
 TEST(ZnodeRunner, CrashesPartitionsAndLossKeepZnodeLinearizableOverManySeeds) {
   const Selector leader{Selector::Kind::kLeader, 0};
   const Selector all{Selector::Kind::kAll, 0};
   for (uint64_t seed = 1; seed <= 30; ++seed) {
     Scenario scenario = znode_base(seed);
     scenario.workload.ephemeral_fraction = seed % 2 == 0 ? 0.4 : 0.0;
-    scenario.workload.session_timeout_ms = 60'000;
+    scenario.workload.session_timeout_ms = 1000;
     scenario.raft.read_mode = seed % 3 == 0 ? "log" : "read_index";
     scenario.network.drop_probability = 0.02;
+    scenario.network.duplicate_probability = 0.02;
     scenario.faults.push_back(at(1000, CrashFault{leader}));
     PartitionFault halves;
     halves.shape = PartitionFault::Shape::kHalves;
