@@ -177,6 +177,12 @@ WorkloadSpec read_workload(const Json& value, const std::string& path, const std
                    number_text(workload.read_fraction) + " + " + number_text(workload.cas_fraction) + " + " +
                    number_text(workload.delete_fraction) + " = " + number_text(sum));
   }
+  // znode creates come out of the writes' share: with none left, no node is ever created and
+  // every operation fails NoNode, a run that tests nothing.
+  if (service == "znode" && sum > 1 - 1e-9 && workload.clients > 0) {
+    fail(path, "read_fraction + cas_fraction + delete_fraction leave no writes (" + number_text(sum) +
+                   "): a znode workload creates its nodes with writes, so nothing would ever exist");
+  }
   return workload;
 }
 

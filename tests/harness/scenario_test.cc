@@ -263,6 +263,8 @@ const std::vector<BadCase> kBadCases = {
     {"unknown service", R"("service": "sql")", "service: ", "one of kv, znode"},
     {"fraction sum above one", R"("workload": {"read_fraction": 0.6, "cas_fraction": 0.5})", "workload: ", "at most 1"},
     {"fraction above one", R"("workload": {"read_fraction": 1.5})", "workload.read_fraction: ", "[0, 1]"},
+    {"znode workload without writes", R"("service": "znode", "workload": {"read_fraction": 0.7, "cas_fraction": 0.3})",
+     "workload: ", "no writes"},
     {"clients out of range", R"("workload": {"clients": 1001})", "workload.clients: ", "[0, 1000]"},
     {"znode field in a kv scenario", R"("workload": {"ephemeral_fraction": 0.5})",
      "workload.ephemeral_fraction: ", "znode"},
