@@ -149,6 +149,23 @@ class RegisterInstance final : public ModelInstance {
     return one_state ? o.a : kAnyState;
   }
 
+  StateId leaves(uint32_t op) const override {
+    const CompiledOp& o = ops_[op];
+    switch (o.kind) {
+      case OpKind::read:
+        return kSameState;
+      case OpKind::write:
+        return o.a;
+      case OpKind::cas:
+        return o.status == Status::fail ? kSameState : o.b;
+      case OpKind::remove:
+        return initial_;
+      case OpKind::append:
+        return kAnyState;
+    }
+    return kAnyState;
+  }
+
   // A read (or a cas that swapped) is legal in one state only. Writes and deletes can produce
   // their values from anywhere, a cas its new value, appends extend a string.
   bool can_become_legal(StateId from, uint32_t op, bool overwriting) override {

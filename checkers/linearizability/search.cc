@@ -50,6 +50,11 @@
 //  6. Doomed operations. A required operation legal in no state the history can reach from the
 //     initial one (a read of a value nothing writes) makes the history not linearizable. The
 //     search then only descends until that operation may move, for a long prefix to report.
+//  7. Values nobody can produce in time (ProducerWatch, producers.h). When the model says which
+//     state each operation leaves (registers), a configuration is a dead end when a required
+//     operation legal in one state only (a read of v) is unlinearized, the state is not v, and
+//     no unlinearized or unused operation that leaves v is invoked before it completes. The
+//     move that leads there is not made (its prefix still counts for the report).
 // The rapidcheck property in tests/checkers holds the whole against a brute-force checker.
 #include "checkers/linearizability/search.h"
 
@@ -288,13 +293,26 @@ bool Search::enter(uint32_t op, Step step, bool forced) {
   } else {
     set_bit(op);
   }
-  if (!memo_.insert(bits_hash_, step.next, words_, low_, std::max(low_, high_), optional_set, optional_sets_)) {
+  const ProducerWatch::Undo produced = producers_.take(op);
+  const bool dead = producers_.dead(step.next);
+  if (dead || !memo_.insert(bits_hash_, step.next, words_, low_, std::max(low_, high_), optional_set, optional_sets_)) {
+    if (dead && stack_.size() + 1 > best_.size()) {
+      // Still a linearizable prefix, one that cannot be completed: worth reporting (rule 7).
+      best_.resize(stack_.size());
+      for (size_t i = dirty_from_; i < stack_.size(); ++i) {
+        best_[i] = stack_[i].op;
+      }
+      best_.push_back(op);
+      best_state_ = step.next;
+      dirty_from_ = stack_.size();
+    }
+    producers_.give_back(op, produced);
     if (!optional) {
       clear_bit(op);
     }
     return false;
   }
-  stack_.push_back({op, state_, run_start_, optional_set_, cursor_, forced});
+  stack_.push_back({op, state_, run_start_, optional_set_, cursor_, forced, produced});
   if (optional) {
     ++classes_[class_of_[op - required_]].used;
     run_start_ = run_start_ == kNone ? state_ : run_start_;
@@ -534,6 +552,9 @@ bool Search::changes_a_move(StateId after) {
 Search::Outcome Search::advance() {
   switch (cursor_.phase) {
     case Phase::fresh: {
+      if (producers_.dead(state_)) {
+        return Outcome::none_left;  // rule 7 (checked by enter() on every other configuration)
+      }
       bool dead_end = false;
       if (forced_move(&dead_end)) {
         return Outcome::moved;
@@ -638,9 +659,14 @@ bool Search::hopeless(uint32_t op) {
 // Rule 6: a required operation that is legal in no state the history could ever reach.
 void Search::find_doomed() {
   int64_t earliest = kNeverNs;
+  doomed_ops_.assign(required_, false);
   for (uint32_t op = 0; op < required_; ++op) {
     const int64_t complete_ns = history_.operations[global_[op]].complete_ns;
-    if (complete_ns < earliest && !instance_->can_become_legal(state_, op, true)) {
+    if (instance_->can_become_legal(state_, op, true)) {
+      continue;
+    }
+    doomed_ops_[op] = true;
+    if (complete_ns < earliest) {
       earliest = complete_ns;
       doomed_ = op;
     }
@@ -666,8 +692,9 @@ bool Search::charge() {
 }
 
 size_t Search::memory_bytes() const {
-  return fixed_bytes_ + candidates_bytes_ + candidates_.capacity() * sizeof(Candidates) + memo_.memory_bytes() +
-         optional_sets_.memory_bytes() + instance_->memory_bytes() + stack_.capacity() * sizeof(Frame);
+  return fixed_bytes_ + candidates_bytes_ + producers_.memory_bytes() + candidates_.capacity() * sizeof(Candidates) +
+         memo_.memory_bytes() + optional_sets_.memory_bytes() + instance_->memory_bytes() +
+         stack_.capacity() * sizeof(Frame);
 }
 
 bool Search::within_memory() { return budget_.within_memory(memory_bytes(), memo_.size()); }
@@ -680,6 +707,13 @@ std::optional<SearchOutcome> Search::run(uint64_t max_steps) {
     required_left_ = required_;
     cursor_ = Cursor{};
     find_doomed();
+    std::vector<int64_t> complete_ns(global_.size(), kNeverNs);
+    for (uint32_t op = 0; op < required_; ++op) {
+      complete_ns[op] = history_.operations[global_[op]].complete_ns;
+    }
+    // Doomed operations are left to rule 6, which keeps a long prefix for the report.
+    producers_ = ProducerWatch(*instance_, required_, invoke_ns_, complete_ns, doomed_ops_);
+    doomed_ops_ = {};
   }
   const uint64_t pause_at = steps_ + max_steps;
   SearchOutcome outcome;
@@ -723,6 +757,7 @@ void Search::backtrack() {
     state_ = frame.state_before;
     run_start_ = frame.run_start_before;
     cursor_ = frame.resume;
+    producers_.give_back(frame.op, frame.produced);
     if (is_optional(frame.op)) {
       --classes_[class_of_[frame.op - required_]].used;
       optional_set_ = frame.optional_set_before;

@@ -13,6 +13,7 @@
 
 #include "checkers/linearizability/checker.h"
 #include "checkers/linearizability/memo.h"
+#include "checkers/linearizability/producers.h"
 
 namespace consim::checkers::lin {
 
@@ -94,6 +95,7 @@ class Search {
     uint32_t optional_set_before;
     Cursor resume;  // the parent configuration's enumeration, after this move
     bool forced;    // the only move worth trying from its configuration: undo it and keep backtracking
+    ProducerWatch::Undo produced;
   };
   enum class Outcome : uint8_t { moved, tried, none_left };
   // The orders in which a configuration's moves are tried, built when first needed and kept
@@ -161,6 +163,7 @@ class Search {
   std::vector<bool> observes_only_;     // local op -> Model::observes_only
   std::unique_ptr<ModelInstance> instance_;
   DominanceMemo memo_;
+  ProducerWatch producers_;  // rule 7
   OptionalSets optional_sets_;
   std::vector<uint64_t> words_;  // linearized required operations
   uint32_t low_ = 0, high_ = 0;  // words below low_ are all ones; from high_ on, zero
@@ -180,9 +183,10 @@ class Search {
   StateId best_state_ = 0;
   size_t dirty_from_ = 0;  // best_ agrees with the stack below this depth
   bool started_ = false;
-  uint32_t doomed_ = kNone;  // a required operation no reachable state allows (rule 6)
-  bool finished_ = false;    // the doomed operation became urgent: the search is over
-  uint64_t charged_ = 0;     // steps already charged to the budget
+  uint32_t doomed_ = kNone;       // a required operation no reachable state allows (rule 6)
+  std::vector<bool> doomed_ops_;  // every such operation, while the search starts
+  bool finished_ = false;         // the doomed operation became urgent: the search is over
+  uint64_t charged_ = 0;          // steps already charged to the budget
 };
 
 }  // namespace consim::checkers::lin
