@@ -324,10 +324,7 @@ bool Search::enter(uint32_t op, Step step, bool forced) {
   }
   state_ = step.next;
   cursor_ = Cursor{};
-  if (candidates_.size() > stack_.size()) {
-    candidates_[stack_.size()].phase = Phase::fresh;  // a new configuration at this depth
-    candidates_[stack_.size()].calls_built = false;
-  }
+  drop_candidates(stack_.size());  // built for an earlier configuration at this depth
   record_prefix();
   return true;
 }
@@ -382,11 +379,31 @@ Search::Outcome Search::try_required(uint32_t op, bool enabling) {
   return enter(op, step, false) ? Outcome::moved : Outcome::tried;
 }
 
+// Most configurations on a long path never build their candidates (their urgent move
+// succeeds), so only those that do keep them: entries in order of depth, reused.
 Search::Candidates& Search::candidates_here() {
-  if (candidates_.size() <= stack_.size()) {
-    candidates_.resize(stack_.size() + 1);
+  const size_t depth = stack_.size();
+  if (live_candidates_ > 0 && candidates_depth_[live_candidates_ - 1] == depth) {
+    return candidates_[live_candidates_ - 1];
   }
-  return candidates_[stack_.size()];
+  CONSIM_ASSERT(live_candidates_ == 0 || candidates_depth_[live_candidates_ - 1] < depth);
+  if (live_candidates_ == candidates_.size()) {
+    candidates_.emplace_back();
+    candidates_depth_.push_back(0);
+  }
+  Candidates& here = candidates_[live_candidates_];
+  here.phase = Phase::fresh;
+  here.calls_built = false;
+  candidates_depth_[live_candidates_] = depth;
+  ++live_candidates_;
+  return here;
+}
+
+// Forgets the candidates of configurations at `depth` and deeper: no longer on the path.
+void Search::drop_candidates(size_t depth) {
+  while (live_candidates_ > 0 && candidates_depth_[live_candidates_ - 1] >= depth) {
+    --live_candidates_;
+  }
 }
 
 // The next call entry for Phase::required, or -1. Calls are tried by the midpoint of their
@@ -693,8 +710,8 @@ bool Search::charge() {
 
 size_t Search::memory_bytes() const {
   return fixed_bytes_ + candidates_bytes_ + producers_.memory_bytes() + candidates_.capacity() * sizeof(Candidates) +
-         memo_.memory_bytes() + optional_sets_.memory_bytes() + instance_->memory_bytes() +
-         stack_.capacity() * sizeof(Frame);
+         candidates_depth_.capacity() * sizeof(size_t) + memo_.memory_bytes() + optional_sets_.memory_bytes() +
+         instance_->memory_bytes() + stack_.capacity() * sizeof(Frame);
 }
 
 bool Search::within_memory() { return budget_.within_memory(memory_bytes(), memo_.size()); }
@@ -758,6 +775,7 @@ void Search::backtrack() {
     run_start_ = frame.run_start_before;
     cursor_ = frame.resume;
     producers_.give_back(frame.op, frame.produced);
+    drop_candidates(stack_.size() + 1);
     if (is_optional(frame.op)) {
       --classes_[class_of_[frame.op - required_]].used;
       optional_set_ = frame.optional_set_before;

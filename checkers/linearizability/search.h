@@ -123,6 +123,7 @@ class Search {
   Outcome next_optional(bool enabling);
   const Candidates& optional_candidates(bool enabling);
   Candidates& candidates_here();
+  void drop_candidates(size_t depth);
   int32_t next_call();
   Outcome advance();
   bool hopeless(uint32_t op);
@@ -154,13 +155,17 @@ class Search {
   std::unordered_map<StateId, std::vector<uint32_t>> legal_only_in_;  // not blind, one legal state
   std::vector<uint32_t> blind_;                                       // all blind classes
   std::vector<uint32_t> legal_in_many_;                               // not blind, several legal states
-  std::vector<Candidates> candidates_;  // by stack depth: each configuration's on the path
-  size_t candidates_bytes_ = 0;         // held by the lists in candidates_
-  size_t fixed_bytes_ = 0;              // held by the tables built once, for the memory budget
-  std::vector<StateId> wanted_;         // scratch for optional_candidates
-  std::vector<int64_t> invoke_ns_;      // local op -> invocation time
-  std::vector<bool> overwrites_;        // local op -> ModelInstance::overwrites
-  std::vector<bool> observes_only_;     // local op -> Model::observes_only
+  // The candidates of configurations on the path that built them, by depth (candidates_depth_,
+  // increasing); entries from live_candidates_ on are kept for reuse.
+  std::vector<Candidates> candidates_;
+  std::vector<size_t> candidates_depth_;
+  size_t live_candidates_ = 0;
+  size_t candidates_bytes_ = 0;      // held by the lists in candidates_
+  size_t fixed_bytes_ = 0;           // held by the tables built once, for the memory budget
+  std::vector<StateId> wanted_;      // scratch for optional_candidates
+  std::vector<int64_t> invoke_ns_;   // local op -> invocation time
+  std::vector<bool> overwrites_;     // local op -> ModelInstance::overwrites
+  std::vector<bool> observes_only_;  // local op -> Model::observes_only
   std::unique_ptr<ModelInstance> instance_;
   DominanceMemo memo_;
   ProducerWatch producers_;  // rule 7
