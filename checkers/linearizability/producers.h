@@ -100,6 +100,19 @@ class ProducerWatch {
     return bad_count_ > (slot != kNone && values_[slot].bad ? 1U : 0U);
   }
 
+  // When the value of `state` is bad: the unlinearized operation that needs it and completes
+  // first, which no operation can make legal again once the state changes. kNone otherwise.
+  uint32_t stranded(StateId state) const {
+    const uint32_t slot = state < slot_of_state_.size() ? slot_of_state_[state] : kNone;
+    if (slot == kNone || !values_[slot].bad) {
+      return kNone;
+    }
+    return values_[slot].needy[values_[slot].needy_first];
+  }
+
+  // True when `op` may change the state (it leaves one of its own).
+  bool changes_state(uint32_t op) const { return enabled_ && produces_[op] != kNone; }
+
   // `op` is linearized (required) or used (optional): it neither needs nor produces any more.
   Undo take(uint32_t op) {
     Undo undo;
@@ -154,9 +167,9 @@ class ProducerWatch {
     return bytes;
   }
 
- private:
   static constexpr uint32_t kNone = ~uint32_t{0};
 
+ private:
   // One state that some operation needs or leaves.
   struct Value {
     std::vector<uint32_t> needy;                // required operations legal only here, by completion

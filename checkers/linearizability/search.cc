@@ -284,6 +284,25 @@ bool Search::useless_after_run(uint32_t op, const Step& step) {
   return straight.legal && straight.next == step.next;
 }
 
+// Rule 7, second half: in `state`, the first operation that needs it can no longer have it
+// brought back (ProducerWatch::stranded), yet some unlinearized operation that changes the
+// state must precede it in real time. `moved` is linearized already but still in the list.
+bool Search::stranded_read(StateId state, uint32_t moved) {
+  const uint32_t needy = producers_.stranded(state);
+  if (needy == ProducerWatch::kNone) {
+    return false;
+  }
+  const int32_t call = call_of_[needy];
+  int scanned = 0;
+  for (int32_t e = head(); e != call && scanned < kStrandedScanMax; e = next_[static_cast<size_t>(e)], ++scanned) {
+    const uint32_t op = entry(e).op;
+    if (!entry(e).is_call && op != moved && producers_.changes_state(op)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // Makes the move `op` if the configuration it leads to is new.
 bool Search::enter(uint32_t op, Step step, bool forced) {
   const bool optional = is_optional(op);
@@ -294,7 +313,7 @@ bool Search::enter(uint32_t op, Step step, bool forced) {
     set_bit(op);
   }
   const ProducerWatch::Undo produced = producers_.take(op);
-  const bool dead = producers_.dead(step.next);
+  const bool dead = producers_.dead(step.next) || stranded_read(step.next, op);
   if (dead || !memo_.insert(bits_hash_, step.next, words_, low_, std::max(low_, high_), optional_set, optional_sets_)) {
     if (dead && stack_.size() + 1 > best_.size()) {
       // Still a linearizable prefix, one that cannot be completed: worth reporting (rule 7).

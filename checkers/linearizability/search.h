@@ -118,6 +118,9 @@ class Search {
   void clear_bit(uint32_t op);
   bool useless_after_run(uint32_t op, const Step& step);
   bool enter(uint32_t op, Step step, bool forced);
+  bool stranded_read(StateId state, uint32_t moved);
+  // How far stranded_read looks into the list of pending events.
+  static constexpr int kStrandedScanMax = 256;
   bool forced_move(bool* dead_end);
   Outcome try_required(uint32_t op, bool enabling);
   Outcome next_optional(bool enabling);
