@@ -91,8 +91,9 @@ class OptionalSets {
   void index(uint32_t id);
 
   std::vector<Node> nodes_;
-  U64Map added_;                   // (set, op) -> set ∪ {op}
-  std::vector<uint32_t> by_hash_;  // open addressing over node ids, by hash; ~0 is free
+  mutable std::vector<uint32_t> scratch_a_, scratch_b_;  // subset()'s work lists
+  U64Map added_;                                         // (set, op) -> set ∪ {op}
+  std::vector<uint32_t> by_hash_;                        // open addressing over node ids, by hash; ~0 is free
 };
 
 // Configurations seen, compared exactly: (required set, state, optional set id).

@@ -200,6 +200,15 @@ void Search::build_entries() {
   }
 }
 
+Search::ClassList& Search::class_list(std::vector<ClassList>& lists, U64Map& index, StateId state) {
+  if (const uint32_t* found = index.find(state)) {
+    return lists[*found];
+  }
+  index.insert(state, static_cast<uint32_t>(lists.size()));
+  lists.push_back({state, {}, 0});
+  return lists.back();
+}
+
 void Search::build_classes() {
   overwrites_.resize(global_.size());
   for (uint32_t op = 0; op < global_.size(); ++op) {
@@ -225,11 +234,12 @@ void Search::build_classes() {
     c.blind = overwrites_[op];
     if (c.blind) {
       c.result = instance_->step(initial, op).next;
-      blind_by_result_[c.result].push_back(index);
+      class_list(blind_by_result_, blind_index_, c.result).classes.push_back(index);
       blind_.push_back(index);
     } else {
       c.needs = instance_->only_legal_in(op);
-      (c.needs == ModelInstance::kAnyState ? legal_in_many_ : legal_only_in_[c.needs]).push_back(index);
+      (c.needs == ModelInstance::kAnyState ? legal_in_many_ : class_list(legal_only_in_, legal_index_, c.needs).classes)
+          .push_back(index);
     }
   }
 }
@@ -436,8 +446,12 @@ int32_t Search::next_call() {
       here.calls.push_back(e);
     }
     const auto midpoint = [this](int32_t call) { return entry(call).time / 2 + entry(entry(call).match).time / 2; };
-    std::stable_sort(here.calls.begin(), here.calls.end(),
-                     [&midpoint](int32_t a, int32_t b) { return midpoint(a) < midpoint(b); });
+    // Ties keep list order, which is entry order (as a stable sort would, without its buffer).
+    std::sort(here.calls.begin(), here.calls.end(), [&midpoint](int32_t a, int32_t b) {
+      const int64_t ma = midpoint(a);
+      const int64_t mb = midpoint(b);
+      return ma != mb ? ma < mb : a < b;
+    });
     here.calls_built = true;
     candidates_bytes_ += here.calls.capacity() * sizeof(int32_t);
   }
@@ -460,6 +474,7 @@ const Search::Candidates& Search::optional_candidates(bool enabling) {
   candidates_bytes_ -= classes.capacity() * sizeof(uint32_t);
   classes.clear();
   wanted_.clear();
+  ++wanted_stamp_;
   const int64_t until_ns = entry(cursor_.urgent).time;
   const auto add = [this, until_ns, &classes](const std::vector<uint32_t>& list) {
     for (const uint32_t index : list) {
@@ -469,16 +484,20 @@ const Search::Candidates& Search::optional_candidates(bool enabling) {
       classes.push_back(index);
     }
   };
-  if (const auto here = legal_only_in_.find(state_); here != legal_only_in_.end()) {
-    add(here->second);
+  if (const uint32_t* here = legal_index_.find(state_)) {
+    add(legal_only_in_[*here].classes);
   }
   add(legal_in_many_);
   bool any_blind = false;
   const auto want = [this, &any_blind](StateId needs) {
     if (needs == ModelInstance::kAnyState) {
       any_blind = true;
-    } else if (needs != state_) {
-      wanted_.push_back(needs);
+      return;
+    }
+    const uint32_t* found = needs != state_ ? blind_index_.find(needs) : nullptr;
+    if (found != nullptr && blind_by_result_[*found].stamp != wanted_stamp_) {
+      blind_by_result_[*found].stamp = wanted_stamp_;
+      wanted_.push_back(*found);
     }
   };
   if (enabling) {
@@ -489,24 +508,32 @@ const Search::Candidates& Search::optional_candidates(bool enabling) {
         want(instance_->only_legal_in(entry(e).op));
       }
     }
-    const auto usable = [this, until_ns](uint32_t index) {
-      const OptionalClass& c = classes_[index];
-      return c.used < c.ops.size() && invoke_ns_[c.ops[c.used]] <= until_ns;
+    // Lists are in class order, which is the order of first invocations: classes invoked
+    // after until_ns end them.
+    const auto any_usable = [this, until_ns](const std::vector<uint32_t>& list) {
+      for (const uint32_t index : list) {
+        const OptionalClass& c = classes_[index];
+        if (invoke_ns_[c.ops.front()] > until_ns) {
+          return false;
+        }
+        if (c.used < c.ops.size() && invoke_ns_[c.ops[c.used]] <= until_ns) {
+          return true;
+        }
+      }
+      return false;
     };
-    for (const auto& [needs, list] : legal_only_in_) {
-      if (std::any_of(list.begin(), list.end(), usable)) {
-        want(needs);
+    for (const ClassList& list : legal_only_in_) {
+      if (!any_blind && any_usable(list.classes)) {
+        want(list.state);
       }
     }
-    any_blind = any_blind || std::any_of(legal_in_many_.begin(), legal_in_many_.end(), usable);
+    any_blind = any_blind || any_usable(legal_in_many_);
   }
   if (any_blind) {
     add(blind_);
   } else {
-    for (const StateId needs : wanted_) {
-      if (const auto found = blind_by_result_.find(needs); found != blind_by_result_.end()) {
-        add(found->second);
-      }
+    for (const uint32_t index : wanted_) {
+      add(blind_by_result_[index].classes);
     }
   }
   std::sort(classes.begin(), classes.end());

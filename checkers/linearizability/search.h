@@ -112,6 +112,8 @@ class Search {
   void order_operations(const std::vector<size_t>& ops, const Model& model);
   void build_entries();
   void build_classes();
+  struct ClassList;
+  static ClassList& class_list(std::vector<ClassList>& lists, U64Map& index, StateId state);
   void lift(int32_t call);
   void unlift(int32_t call);
   void set_bit(uint32_t op);
@@ -154,18 +156,26 @@ class Search {
   std::vector<uint32_t> class_of_;      // optional op - required_ -> class
   // Indexes of the classes (each list in class order), to find the optional moves that could
   // matter in a configuration without trying every class (see optional_candidates).
-  std::unordered_map<StateId, std::vector<uint32_t>> blind_by_result_;
-  std::unordered_map<StateId, std::vector<uint32_t>> legal_only_in_;  // not blind, one legal state
-  std::vector<uint32_t> blind_;                                       // all blind classes
-  std::vector<uint32_t> legal_in_many_;                               // not blind, several legal states
+  struct ClassList {
+    StateId state = 0;
+    std::vector<uint32_t> classes;
+    uint64_t stamp = 0;  // optional_candidates: wanted in the call with this stamp
+  };
+  std::vector<ClassList> blind_by_result_;  // blind classes, by the state they leave
+  U64Map blind_index_;                      // state -> index in blind_by_result_
+  std::vector<ClassList> legal_only_in_;    // classes that are not blind, by their one legal state
+  U64Map legal_index_;                      // state -> index in legal_only_in_
+  std::vector<uint32_t> blind_;             // all blind classes
+  std::vector<uint32_t> legal_in_many_;     // not blind, several legal states
   // The candidates of configurations on the path that built them, by depth (candidates_depth_,
   // increasing); entries from live_candidates_ on are kept for reuse.
   std::vector<Candidates> candidates_;
   std::vector<size_t> candidates_depth_;
   size_t live_candidates_ = 0;
-  size_t candidates_bytes_ = 0;      // held by the lists in candidates_
-  size_t fixed_bytes_ = 0;           // held by the tables built once, for the memory budget
-  std::vector<StateId> wanted_;      // scratch for optional_candidates
+  size_t candidates_bytes_ = 0;   // held by the lists in candidates_
+  size_t fixed_bytes_ = 0;        // held by the tables built once, for the memory budget
+  std::vector<uint32_t> wanted_;  // scratch for optional_candidates: indices in blind_by_result_
+  uint64_t wanted_stamp_ = 0;
   std::vector<int64_t> invoke_ns_;   // local op -> invocation time
   std::vector<bool> overwrites_;     // local op -> ModelInstance::overwrites
   std::vector<bool> observes_only_;  // local op -> Model::observes_only
