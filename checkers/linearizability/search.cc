@@ -115,7 +115,7 @@ Search::Search(const History& history, const std::vector<size_t>& ops, const Mod
   }
   memo_ = DominanceMemo(std::move(read_only));
   fixed_bytes_ = entries_.capacity() * sizeof(Entry) +
-                 (next_.capacity() + prev_.capacity() + call_of_.capacity()) * sizeof(int32_t) +
+                 (next_.capacity() + prev_.capacity() + call_of_.capacity() + return_of_.capacity()) * sizeof(int32_t) +
                  global_.capacity() * sizeof(size_t) + invoke_ns_.capacity() * sizeof(int64_t) +
                  (class_of_.capacity() + words_.size() * 3) * sizeof(uint64_t) +
                  classes_.capacity() * sizeof(OptionalClass) + (global_.size() - required_) * sizeof(uint32_t);
@@ -169,21 +169,22 @@ void Search::build_entries() {
   size_t next_return = 0;
   for (uint32_t op = 0; op <= required_; ++op) {
     while (next_return < returns.size() && (op == required_ || returns[next_return].first < invoke_ns_[op])) {
-      entries_.push_back({returns[next_return].first, returns[next_return].second, false, -1});
+      entries_.push_back({returns[next_return].first, returns[next_return].second, false});
       ++next_return;
     }
     if (op < required_) {
-      entries_.push_back({invoke_ns_[op], op, true, -1});
+      entries_.push_back({invoke_ns_[op], op, true});
     }
   }
   call_of_.assign(required_, -1);
+  return_of_.assign(required_, -1);
   for (int32_t i = 0; i < static_cast<int32_t>(entries_.size()); ++i) {
     Entry& entry = entries_[static_cast<size_t>(i)];
     if (entry.is_call) {
       call_of_[entry.op] = i;
     } else {
       CONSIM_ASSERT(call_of_[entry.op] >= 0);
-      entries_[static_cast<size_t>(call_of_[entry.op])].match = i;
+      return_of_[entry.op] = i;
     }
   }
   // A circular doubly linked list with a sentinel after the last entry.
@@ -251,7 +252,7 @@ void Search::lift(int32_t call) {
     prev_[static_cast<size_t>(next_[static_cast<size_t>(e)])] = prev_[static_cast<size_t>(e)];
   };
   unlink(call);
-  unlink(entries_[static_cast<size_t>(call)].match);
+  unlink(return_of_[entries_[static_cast<size_t>(call)].op]);
 }
 
 void Search::unlift(int32_t call) {
@@ -259,7 +260,7 @@ void Search::unlift(int32_t call) {
     next_[static_cast<size_t>(prev_[static_cast<size_t>(e)])] = e;
     prev_[static_cast<size_t>(next_[static_cast<size_t>(e)])] = e;
   };
-  relink(entries_[static_cast<size_t>(call)].match);
+  relink(return_of_[entries_[static_cast<size_t>(call)].op]);
   relink(call);
 }
 
@@ -445,7 +446,9 @@ int32_t Search::next_call() {
     for (int32_t e = head(); entry(e).is_call; e = next_[static_cast<size_t>(e)]) {
       here.calls.push_back(e);
     }
-    const auto midpoint = [this](int32_t call) { return entry(call).time / 2 + entry(entry(call).match).time / 2; };
+    const auto midpoint = [this](int32_t call) {
+      return entry(call).time / 2 + entry(return_of_[entry(call).op]).time / 2;
+    };
     // Ties keep list order, which is entry order (as a stable sort would, without its buffer).
     std::sort(here.calls.begin(), here.calls.end(), [&midpoint](int32_t a, int32_t b) {
       const int64_t ma = midpoint(a);
@@ -765,6 +768,7 @@ bool Search::within_memory() { return budget_.within_memory(memory_bytes(), memo
 std::optional<SearchOutcome> Search::run(uint64_t max_steps) {
   if (!started_) {
     started_ = true;
+    stack_.reserve(global_.size());  // the deepest path places every operation: never copy it
     state_ = instance_->init();
     best_state_ = state_;
     required_left_ = required_;

@@ -63,7 +63,6 @@ class Search {
     int64_t time = 0;
     uint32_t op = 0;  // local operation index (= its bit)
     bool is_call = true;
-    int32_t match = -1;  // a call's return entry
   };
   // Optional operations that step identically from every state, in invocation order. The
   // search only ever uses the first `used` of them (symmetry: any one would do).
@@ -148,8 +147,9 @@ class Search {
   Budget& budget_;
   std::vector<size_t> global_;  // local op -> index in history.operations; required ops first
   uint32_t required_ = 0;
-  std::vector<Entry> entries_;    // required operations only
-  std::vector<int32_t> call_of_;  // required op -> its call entry
+  std::vector<Entry> entries_;      // required operations only
+  std::vector<int32_t> call_of_;    // required op -> its call entry
+  std::vector<int32_t> return_of_;  // required op -> its return entry
   std::vector<int32_t> next_, prev_;
   int32_t sentinel_ = 0;
   std::vector<OptionalClass> classes_;  // by their first operation's invocation
