@@ -514,7 +514,7 @@ LineOutcome event_from_edn_field(const std::string& name, Value value, Event* ev
     if (value.kind != Value::Kind::string && value.kind != Value::Kind::integer) {
       return ":key must be a string or an integer, got " + value.to_string();
     }
-    event->key = value.kind == Value::Kind::string ? value.text : std::to_string(value.integer);
+    event->key = value.kind == Value::Kind::string ? value.text.str() : std::to_string(value.integer);
   } else if (name == "value") {
     event->value = std::move(value);
   } else if (name == "time") {

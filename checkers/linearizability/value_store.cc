@@ -115,7 +115,7 @@ uint32_t ValueStore::intern(const Value& value) {
     return it->second;
   }
   const bool is_string = value.kind == Value::Kind::string;
-  std::string content = is_string ? value.text : value.to_string();
+  std::string content = is_string ? value.text.str() : value.to_string();
   CONSIM_ASSERT(content.size() < kNone);
   const Node like{value.kind, kNone, 0, is_string ? static_cast<uint32_t>(content.size()) : 0, string_hash(content)};
   if (const uint32_t found = find(like.hash, like, content); found != kNone) {
