@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "base/assert.h"
+#include "checkers/linearizability/memo.h"
 #include "checkers/linearizability/model.h"
 
 namespace consim::checkers::lin {
@@ -69,10 +70,9 @@ class ProducerWatch {
       }
     }
     for (Value& value : values_) {
-      std::stable_sort(value.needy.begin(), value.needy.end(),
-                       [&complete_ns](uint32_t a, uint32_t b) { return complete_ns[a] < complete_ns[b]; });
-      std::stable_sort(value.producers.begin(), value.producers.end(),
-                       [&invoke_ns](uint32_t a, uint32_t b) { return invoke_ns[a] < invoke_ns[b]; });
+      sort_nearly_sorted(value.needy,
+                         [&complete_ns](uint32_t a, uint32_t b) { return complete_ns[a] < complete_ns[b]; });
+      sort_nearly_sorted(value.producers, [&invoke_ns](uint32_t a, uint32_t b) { return invoke_ns[a] < invoke_ns[b]; });
       value.earliest_complete_ns.reserve(value.needy.size());
       for (const uint32_t op : value.needy) {
         value.earliest_complete_ns.push_back(complete_ns[op]);

@@ -134,9 +134,7 @@ void Search::order_operations(const std::vector<size_t>& ops, const Model& model
     (role == Role::required ? required : optional).emplace_back(op.invoke_ns, index);
   }
   for (auto* part : {&required, &optional}) {
-    if (!std::is_sorted(part->begin(), part->end())) {
-      std::sort(part->begin(), part->end());  // ties keep history order: the index breaks them
-    }
+    sort_nearly_sorted(*part, std::less<>());  // ties keep history order: the index breaks them
   }
   CONSIM_ASSERT(required.size() + optional.size() < kNone);
   required_ = static_cast<uint32_t>(required.size());
@@ -162,9 +160,7 @@ void Search::build_entries() {
     CONSIM_ASSERT(complete_ns >= invoke_ns_[op]);
     returns.emplace_back(complete_ns, op);
   }
-  if (!std::is_sorted(returns.begin(), returns.end())) {
-    std::sort(returns.begin(), returns.end());
-  }
+  sort_nearly_sorted(returns, std::less<>());
   entries_.reserve(2 * size_t{required_});
   size_t next_return = 0;
   for (uint32_t op = 0; op <= required_; ++op) {

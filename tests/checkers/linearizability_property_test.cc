@@ -18,6 +18,7 @@
 
 #include "checkers/linearizability/checker.h"
 #include "checkers/linearizability/generate.h"
+#include "checkers/linearizability/memo.h"
 
 namespace consim::checkers::lin {
 namespace {
@@ -498,6 +499,24 @@ RC_GTEST_PROP(LinearizabilityProperty, GeneratedRegisterWithCrashesAgreesWithBru
             ", the checker " + verdict_name(verdict));
   }
   RC_TAG(expected ? "linearizable" : "not linearizable");
+}
+
+// The search's sort for almost sorted inputs is a stable sort, whether the insertion sort
+// finishes or hands over to std::stable_sort (long displacements).
+RC_GTEST_PROP(LinearizabilityProperty, NearlySortedSortIsAStableSort, ()) {
+  const auto size = static_cast<size_t>(*rc::gen::inRange(0, 400));
+  const int window = *rc::gen::element(1, 4, 1000);
+  std::vector<std::pair<int, size_t>> items;  // (key, original position)
+  for (size_t i = 0; i < size; ++i) {
+    items.emplace_back(static_cast<int>(i) / 3 + *rc::gen::inRange(0, window), i);
+  }
+  const auto by_key = [](const std::pair<int, size_t>& a, const std::pair<int, size_t>& b) {
+    return a.first < b.first;
+  };
+  std::vector<std::pair<int, size_t>> expected = items;
+  std::stable_sort(expected.begin(), expected.end(), by_key);
+  sort_nearly_sorted(items, by_key);
+  RC_ASSERT(items == expected);
 }
 
 }  // namespace
