@@ -22,14 +22,27 @@ namespace lin = checkers::lin;
 // Prefixes longer than this are shortened to their last operations in the text report.
 constexpr size_t kPrefixShown = 12;
 
+// Reads the whole file into one buffer of its size (a stream buffer and its copy would hold it
+// twice: on a long history, more than the check itself).
 std::optional<std::string> read_file(const std::string& path, std::string* text) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) {
     return "cannot read " + path;
   }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  *text = buffer.str();
+  const std::streamoff size = in.tellg();
+  in.seekg(0);
+  if (size <= 0 || !in) {
+    // Not a regular file (a pipe, /dev/stdin): read it as a stream.
+    in.clear();
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    *text = buffer.str();
+    return std::nullopt;
+  }
+  text->resize(static_cast<size_t>(size));
+  if (!in.read(text->data(), size)) {
+    return "cannot read " + path;
+  }
   return std::nullopt;
 }
 
@@ -263,6 +276,7 @@ int run_check(const CheckCommandOptions& options, std::ostream& out, std::ostrea
     err << where << parsed.error->describe() << "\n";
     return kExitUsage;
   }
+  std::string().swap(text);  // the history holds everything from here on
   const std::string model_name = options.model == "auto" ? choose_model(parsed.history) : options.model;
   lin::Value initial;
   if (std::optional<std::string> problem = initial_value(options, parsed.history, model_name, &initial)) {

@@ -73,7 +73,7 @@ std::vector<Partition> split(const History& history, const Model& model, Consist
     if (model.role(op) == Role::ignored) {
       continue;
     }
-    const std::string key = by_key_allowed ? op.key : std::string();
+    const std::string key = by_key_allowed ? op.key.str() : std::string();
     const auto found = by_key.find(key);
     size_t index = 0;
     if (found == by_key.end()) {

@@ -142,7 +142,7 @@ void execute(const GeneratorOptions& options, const std::vector<Plan>& plans, Rn
       op.input = Value::of("x " + std::to_string(op.process) + " " + std::to_string(i) + " y");
       if (effect) {
         std::string& value = kv[op.key];
-        value = op.f == "put" ? op.input.text : value + op.input.text;
+        value = op.f == "put" ? op.input.text.str() : value + op.input.text;
       }
       op.output = ok ? op.input : Value::null_value();
     }

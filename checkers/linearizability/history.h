@@ -25,17 +25,19 @@ constexpr int64_t kNeverNs = std::numeric_limits<int64_t>::max();
 
 struct Operation {
   int64_t process = 0;
-  std::string f;    // register/kv: read, write, cas, delete, append (get/put = read/write); znode: see znode_model.h
-  std::string key;  // empty when the history has no keys
-  Value input;      // the invocation's value: written value, [expected, new] for cas
-  Value output;     // the completion's value: what a read returned; null when there was none
-  Status status = Status::pending;
-  std::string error;     // optional, on fail and info (e.g. "CompareFailed", "Timeout")
+  std::string f;  // register/kv: read, write, cas, delete, append (get/put = read/write); znode: see znode_model.h
+  Text key;       // empty when the history has no keys
+  Value input;    // the invocation's value: written value, [expected, new] for cas
+  Value output;   // the completion's value: what a read returned; null when there was none
+  Text error;     // optional, on fail and info (e.g. "CompareFailed", "Timeout")
   int64_t version = -1;  // the expected version of a znode set or delete (from the invocation); -1 = any
   int64_t invoke_ns = 0;
   int64_t complete_ns = kNeverNs;  // kNeverNs for info and pending: open to the end of the history
-  size_t invoke_line = 0;          // 1-based line of the invocation in the source, for reports
-  size_t complete_line = 0;        // 0 when the operation never completed
+  // Lines are 32-bit (a history of 4G lines would not fit in memory anyway), and the status
+  // shares their word: a long history holds many operations.
+  uint32_t invoke_line = 0;    // 1-based line of the invocation in the source, for reports
+  uint32_t complete_line = 0;  // 0 when the operation never completed
+  Status status = Status::pending;
 
   // "process 3 cas [1 2] -> fail (line 17)"
   std::string describe() const;

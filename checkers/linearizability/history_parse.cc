@@ -61,6 +61,7 @@ using LineOutcome = std::optional<std::string>;  // an error message, or nothing
 class Builder {
  public:
   LineOutcome add(size_t line, Event event);
+  void reserve(size_t operations) { history_.operations.reserve(operations); }
   History finish(Format format) {
     history_.format = format_name(format);
     return std::move(history_);
@@ -513,7 +514,7 @@ LineOutcome event_from_edn_field(const std::string& name, Value value, Event* ev
     if (value.kind != Value::Kind::string && value.kind != Value::Kind::integer) {
       return ":key must be a string or an integer, got " + value.to_string();
     }
-    event->key = value.kind == Value::Kind::string ? value.text : std::to_string(value.integer);
+    event->key = value.kind == Value::Kind::string ? value.text.str() : std::to_string(value.integer);
   } else if (name == "value") {
     event->value = std::move(value);
   } else if (name == "time") {
@@ -676,6 +677,9 @@ ParsedHistory parse_history(std::string_view text, Format format) {
                           : format == Format::jepsen_edn ? parse_edn_line
                                                          : parse_log_line;
   Builder builder;
+  // One operation per invocation and completion pair, mostly: growing the vector past that
+  // would hold two copies at once, the largest allocation of a long history's check.
+  builder.reserve(lines.size() / 2 + 1);
   for (size_t i = 0; i < lines.size(); ++i) {
     if (is_blank(lines[i])) {
       continue;

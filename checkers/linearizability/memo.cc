@@ -75,8 +75,11 @@ bool OptionalSets::subset(uint32_t a, uint32_t b) const {
   // Ids form a tree (each set's parent is one fewer operation), and the sets the memo compares
   // are usually near relatives on the search path: walk both up to their lowest common
   // ancestor, which both contain, and compare only the operations added since.
-  std::vector<uint32_t> only_a;
-  std::vector<uint32_t> only_b;
+  // Scratch lists kept between calls: the memo asks on every insert.
+  std::vector<uint32_t>& only_a = scratch_a_;
+  std::vector<uint32_t>& only_b = scratch_b_;
+  only_a.clear();
+  only_b.clear();
   uint32_t x = a;
   uint32_t y = b;
   while (x != y) {

@@ -10,6 +10,7 @@
 // hash the search updates incrementally, so a lookup costs O(window), never O(n).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <utility>
@@ -36,6 +37,34 @@ inline uint64_t zobrist(uint64_t index) {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);
+}
+
+// Sorts `items` stably by `less`. Histories arrive almost sorted by the orders the search
+// needs (completions follow invocations within a concurrency window), so an insertion sort
+// does it in about n * window moves; past a budget of moves it hands over to std::stable_sort,
+// which gives the same result.
+template <typename T, typename Less>
+void sort_nearly_sorted(std::vector<T>& items, Less less) {
+  constexpr size_t kMovesPerItem = 32;
+  const size_t budget = kMovesPerItem * items.size();
+  size_t moves = 0;
+  for (size_t i = 1; i < items.size(); ++i) {
+    if (!less(items[i], items[i - 1])) {
+      continue;
+    }
+    T item = std::move(items[i]);
+    size_t j = i;
+    while (j > 0 && less(item, items[j - 1]) && moves < budget) {
+      items[j] = std::move(items[j - 1]);
+      --j;
+      ++moves;
+    }
+    items[j] = std::move(item);
+    if (moves >= budget) {
+      std::stable_sort(items.begin(), items.end(), less);
+      return;
+    }
+  }
 }
 
 // Searches check the time and step budgets once per this many steps.
@@ -91,8 +120,9 @@ class OptionalSets {
   void index(uint32_t id);
 
   std::vector<Node> nodes_;
-  U64Map added_;                   // (set, op) -> set ∪ {op}
-  std::vector<uint32_t> by_hash_;  // open addressing over node ids, by hash; ~0 is free
+  mutable std::vector<uint32_t> scratch_a_, scratch_b_;  // subset()'s work lists
+  U64Map added_;                                         // (set, op) -> set ∪ {op}
+  std::vector<uint32_t> by_hash_;                        // open addressing over node ids, by hash; ~0 is free
 };
 
 // Configurations seen, compared exactly: (required set, state, optional set id).

@@ -66,6 +66,12 @@ class ModelInstance {
   // swapped); kAnyState otherwise. Lets the search find which optional writes could matter.
   static constexpr StateId kAnyState = ~StateId{0};
   virtual StateId only_legal_in(uint32_t /*op*/) const { return kAnyState; }
+  // The one state `op` leaves whenever it is legal, whatever the state before it (a write, a
+  // cas to v); kSameState when it never changes the state (a read); kAnyState when it may leave
+  // different states or the model does not say. When no operation of an instance is kAnyState,
+  // the search knows every way a state can come about (producers.h).
+  static constexpr StateId kSameState = kAnyState - 1;
+  virtual StateId leaves(uint32_t /*op*/) const { return kAnyState; }
 };
 
 class Model {

@@ -105,7 +105,9 @@ class RegisterInstance final : public ModelInstance {
       note_producer(compiled);
     }
     std::sort(overwritten_.begin(), overwritten_.end());
+    overwritten_.erase(std::unique(overwritten_.begin(), overwritten_.end()), overwritten_.end());
     std::sort(swapped_in_.begin(), swapped_in_.end());
+    swapped_in_.erase(std::unique(swapped_in_.begin(), swapped_in_.end()), swapped_in_.end());
   }
 
   StateId init() override { return initial_; }
@@ -147,6 +149,23 @@ class RegisterInstance final : public ModelInstance {
     const CompiledOp& o = ops_[op];
     const bool one_state = o.kind == OpKind::read || (o.kind == OpKind::cas && o.status != Status::fail);
     return one_state ? o.a : kAnyState;
+  }
+
+  StateId leaves(uint32_t op) const override {
+    const CompiledOp& o = ops_[op];
+    switch (o.kind) {
+      case OpKind::read:
+        return kSameState;
+      case OpKind::write:
+        return o.a;
+      case OpKind::cas:
+        return o.status == Status::fail ? kSameState : o.b;
+      case OpKind::remove:
+        return initial_;
+      case OpKind::append:
+        return kAnyState;
+    }
+    return kAnyState;
   }
 
   // A read (or a cas that swapped) is legal in one state only. Writes and deletes can produce
@@ -201,13 +220,13 @@ class RegisterInstance final : public ModelInstance {
   void note_producer(const CompiledOp& o) {
     switch (o.kind) {
       case OpKind::write:
-        overwritten_.push_back(o.a);
+        note(overwritten_, kOverwritten, o.a);
         break;
       case OpKind::remove:
-        overwritten_.push_back(initial_);
+        note(overwritten_, kOverwritten, initial_);
         break;
       case OpKind::cas:
-        swapped_in_.push_back(o.b);
+        note(swapped_in_, kSwappedIn, o.b);
         break;
       case OpKind::append:
         appends_ = true;
@@ -217,10 +236,24 @@ class RegisterInstance final : public ModelInstance {
     }
   }
 
+  // Records that some operation produces `state` (each state once per list, with a flag by
+  // state: the history holds many writes of few values).
+  void note(std::vector<StateId>& list, uint8_t flag, StateId state) {
+    if (state >= produced_.size()) {
+      produced_.resize(static_cast<size_t>(state) + 1, 0);
+    }
+    if ((produced_[state] & flag) == 0) {
+      produced_[state] |= flag;
+      list.push_back(state);
+    }
+  }
+  bool produced(StateId state, uint8_t flag) const {
+    return state < produced_.size() && (produced_[state] & flag) != 0;
+  }
+
   // Whether some sequence of this instance's operations could take `from` to `target`.
   bool reachable(StateId from, StateId target, bool overwriting) const {
-    if (std::binary_search(swapped_in_.begin(), swapped_in_.end(), target) ||
-        (overwriting && std::binary_search(overwritten_.begin(), overwritten_.end(), target))) {
+    if (produced(target, kSwappedIn) || (overwriting && produced(target, kOverwritten))) {
       return true;
     }
     if (!appends_) {
@@ -242,8 +275,11 @@ class RegisterInstance final : public ModelInstance {
   static constexpr StateId kIllegal = ~StateId{0};
 
   ValueStore values_;
-  std::vector<StateId> overwritten_;  // values writes and deletes produce, sorted
-  std::vector<StateId> swapped_in_;   // values a cas may produce, sorted
+  static constexpr uint8_t kOverwritten = 1;
+  static constexpr uint8_t kSwappedIn = 2;
+  std::vector<StateId> overwritten_;  // values writes and deletes produce, sorted, once each
+  std::vector<StateId> swapped_in_;   // values a cas may produce, sorted, once each
+  std::vector<uint8_t> produced_;     // by state: kOverwritten | kSwappedIn
   bool appends_ = false;
   U64Map reachable_;  // (from, op, overwriting) -> can_become_legal
   U64Map appended_;   // (state, append op) -> next state, kIllegal when illegal

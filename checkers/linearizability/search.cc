@@ -50,6 +50,11 @@
 //  6. Doomed operations. A required operation legal in no state the history can reach from the
 //     initial one (a read of a value nothing writes) makes the history not linearizable. The
 //     search then only descends until that operation may move, for a long prefix to report.
+//  7. Values nobody can produce in time (ProducerWatch, producers.h). When the model says which
+//     state each operation leaves (registers), a configuration is a dead end when a required
+//     operation legal in one state only (a read of v) is unlinearized, the state is not v, and
+//     no unlinearized or unused operation that leaves v is invoked before it completes. The
+//     move that leads there is not made (its prefix still counts for the report).
 // The rapidcheck property in tests/checkers holds the whole against a brute-force checker.
 #include "checkers/linearizability/search.h"
 
@@ -110,7 +115,7 @@ Search::Search(const History& history, const std::vector<size_t>& ops, const Mod
   }
   memo_ = DominanceMemo(std::move(read_only));
   fixed_bytes_ = entries_.capacity() * sizeof(Entry) +
-                 (next_.capacity() + prev_.capacity() + call_of_.capacity()) * sizeof(int32_t) +
+                 (next_.capacity() + prev_.capacity() + call_of_.capacity() + return_of_.capacity()) * sizeof(int32_t) +
                  global_.capacity() * sizeof(size_t) + invoke_ns_.capacity() * sizeof(int64_t) +
                  (class_of_.capacity() + words_.size() * 3) * sizeof(uint64_t) +
                  classes_.capacity() * sizeof(OptionalClass) + (global_.size() - required_) * sizeof(uint32_t);
@@ -129,9 +134,7 @@ void Search::order_operations(const std::vector<size_t>& ops, const Model& model
     (role == Role::required ? required : optional).emplace_back(op.invoke_ns, index);
   }
   for (auto* part : {&required, &optional}) {
-    if (!std::is_sorted(part->begin(), part->end())) {
-      std::sort(part->begin(), part->end());  // ties keep history order: the index breaks them
-    }
+    sort_nearly_sorted(*part, std::less<>());  // ties keep history order: the index breaks them
   }
   CONSIM_ASSERT(required.size() + optional.size() < kNone);
   required_ = static_cast<uint32_t>(required.size());
@@ -157,28 +160,27 @@ void Search::build_entries() {
     CONSIM_ASSERT(complete_ns >= invoke_ns_[op]);
     returns.emplace_back(complete_ns, op);
   }
-  if (!std::is_sorted(returns.begin(), returns.end())) {
-    std::sort(returns.begin(), returns.end());
-  }
+  sort_nearly_sorted(returns, std::less<>());
   entries_.reserve(2 * size_t{required_});
   size_t next_return = 0;
   for (uint32_t op = 0; op <= required_; ++op) {
     while (next_return < returns.size() && (op == required_ || returns[next_return].first < invoke_ns_[op])) {
-      entries_.push_back({returns[next_return].first, returns[next_return].second, false, -1});
+      entries_.push_back({returns[next_return].first, returns[next_return].second, false});
       ++next_return;
     }
     if (op < required_) {
-      entries_.push_back({invoke_ns_[op], op, true, -1});
+      entries_.push_back({invoke_ns_[op], op, true});
     }
   }
   call_of_.assign(required_, -1);
+  return_of_.assign(required_, -1);
   for (int32_t i = 0; i < static_cast<int32_t>(entries_.size()); ++i) {
     Entry& entry = entries_[static_cast<size_t>(i)];
     if (entry.is_call) {
       call_of_[entry.op] = i;
     } else {
       CONSIM_ASSERT(call_of_[entry.op] >= 0);
-      entries_[static_cast<size_t>(call_of_[entry.op])].match = i;
+      return_of_[entry.op] = i;
     }
   }
   // A circular doubly linked list with a sentinel after the last entry.
@@ -193,6 +195,15 @@ void Search::build_entries() {
   if (count == 0) {
     next_[0] = prev_[0] = 0;
   }
+}
+
+Search::ClassList& Search::class_list(std::vector<ClassList>& lists, U64Map& index, StateId state) {
+  if (const uint32_t* found = index.find(state)) {
+    return lists[*found];
+  }
+  index.insert(state, static_cast<uint32_t>(lists.size()));
+  lists.push_back({state, {}, 0});
+  return lists.back();
 }
 
 void Search::build_classes() {
@@ -220,11 +231,12 @@ void Search::build_classes() {
     c.blind = overwrites_[op];
     if (c.blind) {
       c.result = instance_->step(initial, op).next;
-      blind_by_result_[c.result].push_back(index);
+      class_list(blind_by_result_, blind_index_, c.result).classes.push_back(index);
       blind_.push_back(index);
     } else {
       c.needs = instance_->only_legal_in(op);
-      (c.needs == ModelInstance::kAnyState ? legal_in_many_ : legal_only_in_[c.needs]).push_back(index);
+      (c.needs == ModelInstance::kAnyState ? legal_in_many_ : class_list(legal_only_in_, legal_index_, c.needs).classes)
+          .push_back(index);
     }
   }
 }
@@ -236,7 +248,7 @@ void Search::lift(int32_t call) {
     prev_[static_cast<size_t>(next_[static_cast<size_t>(e)])] = prev_[static_cast<size_t>(e)];
   };
   unlink(call);
-  unlink(entries_[static_cast<size_t>(call)].match);
+  unlink(return_of_[entries_[static_cast<size_t>(call)].op]);
 }
 
 void Search::unlift(int32_t call) {
@@ -244,7 +256,7 @@ void Search::unlift(int32_t call) {
     next_[static_cast<size_t>(prev_[static_cast<size_t>(e)])] = e;
     prev_[static_cast<size_t>(next_[static_cast<size_t>(e)])] = e;
   };
-  relink(entries_[static_cast<size_t>(call)].match);
+  relink(return_of_[entries_[static_cast<size_t>(call)].op]);
   relink(call);
 }
 
@@ -279,6 +291,25 @@ bool Search::useless_after_run(uint32_t op, const Step& step) {
   return straight.legal && straight.next == step.next;
 }
 
+// Rule 7, second half: in `state`, the first operation that needs it can no longer have it
+// brought back (ProducerWatch::stranded), yet some unlinearized operation that changes the
+// state must precede it in real time. `moved` is linearized already but still in the list.
+bool Search::stranded_read(StateId state, uint32_t moved) {
+  const uint32_t needy = producers_.stranded(state);
+  if (needy == ProducerWatch::kNone) {
+    return false;
+  }
+  const int32_t call = call_of_[needy];
+  int scanned = 0;
+  for (int32_t e = head(); e != call && scanned < kStrandedScanMax; e = next_[static_cast<size_t>(e)], ++scanned) {
+    const uint32_t op = entry(e).op;
+    if (!entry(e).is_call && op != moved && producers_.changes_state(op)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // Makes the move `op` if the configuration it leads to is new.
 bool Search::enter(uint32_t op, Step step, bool forced) {
   const bool optional = is_optional(op);
@@ -288,13 +319,26 @@ bool Search::enter(uint32_t op, Step step, bool forced) {
   } else {
     set_bit(op);
   }
-  if (!memo_.insert(bits_hash_, step.next, words_, low_, std::max(low_, high_), optional_set, optional_sets_)) {
+  const ProducerWatch::Undo produced = producers_.take(op);
+  const bool dead = producers_.dead(step.next) || stranded_read(step.next, op);
+  if (dead || !memo_.insert(bits_hash_, step.next, words_, low_, std::max(low_, high_), optional_set, optional_sets_)) {
+    if (dead && stack_.size() + 1 > best_.size()) {
+      // Still a linearizable prefix, one that cannot be completed: worth reporting (rule 7).
+      best_.resize(stack_.size());
+      for (size_t i = dirty_from_; i < stack_.size(); ++i) {
+        best_[i] = stack_[i].op;
+      }
+      best_.push_back(op);
+      best_state_ = step.next;
+      dirty_from_ = stack_.size();
+    }
+    producers_.give_back(op, produced);
     if (!optional) {
       clear_bit(op);
     }
     return false;
   }
-  stack_.push_back({op, state_, run_start_, optional_set_, cursor_, forced});
+  stack_.push_back({op, state_, run_start_, optional_set_, cursor_, forced, produced});
   if (optional) {
     ++classes_[class_of_[op - required_]].used;
     run_start_ = run_start_ == kNone ? state_ : run_start_;
@@ -306,10 +350,7 @@ bool Search::enter(uint32_t op, Step step, bool forced) {
   }
   state_ = step.next;
   cursor_ = Cursor{};
-  if (candidates_.size() > stack_.size()) {
-    candidates_[stack_.size()].phase = Phase::fresh;  // a new configuration at this depth
-    candidates_[stack_.size()].calls_built = false;
-  }
+  drop_candidates(stack_.size());  // built for an earlier configuration at this depth
   record_prefix();
   return true;
 }
@@ -364,11 +405,31 @@ Search::Outcome Search::try_required(uint32_t op, bool enabling) {
   return enter(op, step, false) ? Outcome::moved : Outcome::tried;
 }
 
+// Most configurations on a long path never build their candidates (their urgent move
+// succeeds), so only those that do keep them: entries in order of depth, reused.
 Search::Candidates& Search::candidates_here() {
-  if (candidates_.size() <= stack_.size()) {
-    candidates_.resize(stack_.size() + 1);
+  const size_t depth = stack_.size();
+  if (live_candidates_ > 0 && candidates_depth_[live_candidates_ - 1] == depth) {
+    return candidates_[live_candidates_ - 1];
   }
-  return candidates_[stack_.size()];
+  CONSIM_ASSERT(live_candidates_ == 0 || candidates_depth_[live_candidates_ - 1] < depth);
+  if (live_candidates_ == candidates_.size()) {
+    candidates_.emplace_back();
+    candidates_depth_.push_back(0);
+  }
+  Candidates& here = candidates_[live_candidates_];
+  here.phase = Phase::fresh;
+  here.calls_built = false;
+  candidates_depth_[live_candidates_] = depth;
+  ++live_candidates_;
+  return here;
+}
+
+// Forgets the candidates of configurations at `depth` and deeper: no longer on the path.
+void Search::drop_candidates(size_t depth) {
+  while (live_candidates_ > 0 && candidates_depth_[live_candidates_ - 1] >= depth) {
+    --live_candidates_;
+  }
 }
 
 // The next call entry for Phase::required, or -1. Calls are tried by the midpoint of their
@@ -381,9 +442,15 @@ int32_t Search::next_call() {
     for (int32_t e = head(); entry(e).is_call; e = next_[static_cast<size_t>(e)]) {
       here.calls.push_back(e);
     }
-    const auto midpoint = [this](int32_t call) { return entry(call).time / 2 + entry(entry(call).match).time / 2; };
-    std::stable_sort(here.calls.begin(), here.calls.end(),
-                     [&midpoint](int32_t a, int32_t b) { return midpoint(a) < midpoint(b); });
+    const auto midpoint = [this](int32_t call) {
+      return entry(call).time / 2 + entry(return_of_[entry(call).op]).time / 2;
+    };
+    // Ties keep list order, which is entry order (as a stable sort would, without its buffer).
+    std::sort(here.calls.begin(), here.calls.end(), [&midpoint](int32_t a, int32_t b) {
+      const int64_t ma = midpoint(a);
+      const int64_t mb = midpoint(b);
+      return ma != mb ? ma < mb : a < b;
+    });
     here.calls_built = true;
     candidates_bytes_ += here.calls.capacity() * sizeof(int32_t);
   }
@@ -406,6 +473,7 @@ const Search::Candidates& Search::optional_candidates(bool enabling) {
   candidates_bytes_ -= classes.capacity() * sizeof(uint32_t);
   classes.clear();
   wanted_.clear();
+  ++wanted_stamp_;
   const int64_t until_ns = entry(cursor_.urgent).time;
   const auto add = [this, until_ns, &classes](const std::vector<uint32_t>& list) {
     for (const uint32_t index : list) {
@@ -415,16 +483,20 @@ const Search::Candidates& Search::optional_candidates(bool enabling) {
       classes.push_back(index);
     }
   };
-  if (const auto here = legal_only_in_.find(state_); here != legal_only_in_.end()) {
-    add(here->second);
+  if (const uint32_t* here = legal_index_.find(state_)) {
+    add(legal_only_in_[*here].classes);
   }
   add(legal_in_many_);
   bool any_blind = false;
   const auto want = [this, &any_blind](StateId needs) {
     if (needs == ModelInstance::kAnyState) {
       any_blind = true;
-    } else if (needs != state_) {
-      wanted_.push_back(needs);
+      return;
+    }
+    const uint32_t* found = needs != state_ ? blind_index_.find(needs) : nullptr;
+    if (found != nullptr && blind_by_result_[*found].stamp != wanted_stamp_) {
+      blind_by_result_[*found].stamp = wanted_stamp_;
+      wanted_.push_back(*found);
     }
   };
   if (enabling) {
@@ -435,24 +507,32 @@ const Search::Candidates& Search::optional_candidates(bool enabling) {
         want(instance_->only_legal_in(entry(e).op));
       }
     }
-    const auto usable = [this, until_ns](uint32_t index) {
-      const OptionalClass& c = classes_[index];
-      return c.used < c.ops.size() && invoke_ns_[c.ops[c.used]] <= until_ns;
+    // Lists are in class order, which is the order of first invocations: classes invoked
+    // after until_ns end them.
+    const auto any_usable = [this, until_ns](const std::vector<uint32_t>& list) {
+      for (const uint32_t index : list) {
+        const OptionalClass& c = classes_[index];
+        if (invoke_ns_[c.ops.front()] > until_ns) {
+          return false;
+        }
+        if (c.used < c.ops.size() && invoke_ns_[c.ops[c.used]] <= until_ns) {
+          return true;
+        }
+      }
+      return false;
     };
-    for (const auto& [needs, list] : legal_only_in_) {
-      if (std::any_of(list.begin(), list.end(), usable)) {
-        want(needs);
+    for (const ClassList& list : legal_only_in_) {
+      if (!any_blind && any_usable(list.classes)) {
+        want(list.state);
       }
     }
-    any_blind = any_blind || std::any_of(legal_in_many_.begin(), legal_in_many_.end(), usable);
+    any_blind = any_blind || any_usable(legal_in_many_);
   }
   if (any_blind) {
     add(blind_);
   } else {
-    for (const StateId needs : wanted_) {
-      if (const auto found = blind_by_result_.find(needs); found != blind_by_result_.end()) {
-        add(found->second);
-      }
+    for (const uint32_t index : wanted_) {
+      add(blind_by_result_[index].classes);
     }
   }
   std::sort(classes.begin(), classes.end());
@@ -534,6 +614,9 @@ bool Search::changes_a_move(StateId after) {
 Search::Outcome Search::advance() {
   switch (cursor_.phase) {
     case Phase::fresh: {
+      if (producers_.dead(state_)) {
+        return Outcome::none_left;  // rule 7 (checked by enter() on every other configuration)
+      }
       bool dead_end = false;
       if (forced_move(&dead_end)) {
         return Outcome::moved;
@@ -638,9 +721,14 @@ bool Search::hopeless(uint32_t op) {
 // Rule 6: a required operation that is legal in no state the history could ever reach.
 void Search::find_doomed() {
   int64_t earliest = kNeverNs;
+  doomed_ops_.assign(required_, false);
   for (uint32_t op = 0; op < required_; ++op) {
     const int64_t complete_ns = history_.operations[global_[op]].complete_ns;
-    if (complete_ns < earliest && !instance_->can_become_legal(state_, op, true)) {
+    if (instance_->can_become_legal(state_, op, true)) {
+      continue;
+    }
+    doomed_ops_[op] = true;
+    if (complete_ns < earliest) {
       earliest = complete_ns;
       doomed_ = op;
     }
@@ -666,8 +754,9 @@ bool Search::charge() {
 }
 
 size_t Search::memory_bytes() const {
-  return fixed_bytes_ + candidates_bytes_ + candidates_.capacity() * sizeof(Candidates) + memo_.memory_bytes() +
-         optional_sets_.memory_bytes() + instance_->memory_bytes() + stack_.capacity() * sizeof(Frame);
+  return fixed_bytes_ + candidates_bytes_ + producers_.memory_bytes() + candidates_.capacity() * sizeof(Candidates) +
+         candidates_depth_.capacity() * sizeof(size_t) + memo_.memory_bytes() + optional_sets_.memory_bytes() +
+         instance_->memory_bytes() + stack_.capacity() * sizeof(Frame);
 }
 
 bool Search::within_memory() { return budget_.within_memory(memory_bytes(), memo_.size()); }
@@ -675,11 +764,19 @@ bool Search::within_memory() { return budget_.within_memory(memory_bytes(), memo
 std::optional<SearchOutcome> Search::run(uint64_t max_steps) {
   if (!started_) {
     started_ = true;
+    stack_.reserve(global_.size());  // the deepest path places every operation: never copy it
     state_ = instance_->init();
     best_state_ = state_;
     required_left_ = required_;
     cursor_ = Cursor{};
     find_doomed();
+    std::vector<int64_t> complete_ns(global_.size(), kNeverNs);
+    for (uint32_t op = 0; op < required_; ++op) {
+      complete_ns[op] = history_.operations[global_[op]].complete_ns;
+    }
+    // Doomed operations are left to rule 6, which keeps a long prefix for the report.
+    producers_ = ProducerWatch(*instance_, required_, invoke_ns_, complete_ns, doomed_ops_);
+    doomed_ops_ = {};
   }
   const uint64_t pause_at = steps_ + max_steps;
   SearchOutcome outcome;
@@ -723,6 +820,8 @@ void Search::backtrack() {
     state_ = frame.state_before;
     run_start_ = frame.run_start_before;
     cursor_ = frame.resume;
+    producers_.give_back(frame.op, frame.produced);
+    drop_candidates(stack_.size() + 1);
     if (is_optional(frame.op)) {
       --classes_[class_of_[frame.op - required_]].used;
       optional_set_ = frame.optional_set_before;

@@ -13,6 +13,7 @@
 
 #include "checkers/linearizability/checker.h"
 #include "checkers/linearizability/memo.h"
+#include "checkers/linearizability/producers.h"
 
 namespace consim::checkers::lin {
 
@@ -62,7 +63,6 @@ class Search {
     int64_t time = 0;
     uint32_t op = 0;  // local operation index (= its bit)
     bool is_call = true;
-    int32_t match = -1;  // a call's return entry
   };
   // Optional operations that step identically from every state, in invocation order. The
   // search only ever uses the first `used` of them (symmetry: any one would do).
@@ -94,6 +94,7 @@ class Search {
     uint32_t optional_set_before;
     Cursor resume;  // the parent configuration's enumeration, after this move
     bool forced;    // the only move worth trying from its configuration: undo it and keep backtracking
+    ProducerWatch::Undo produced;
   };
   enum class Outcome : uint8_t { moved, tried, none_left };
   // The orders in which a configuration's moves are tried, built when first needed and kept
@@ -110,17 +111,23 @@ class Search {
   void order_operations(const std::vector<size_t>& ops, const Model& model);
   void build_entries();
   void build_classes();
+  struct ClassList;
+  static ClassList& class_list(std::vector<ClassList>& lists, U64Map& index, StateId state);
   void lift(int32_t call);
   void unlift(int32_t call);
   void set_bit(uint32_t op);
   void clear_bit(uint32_t op);
   bool useless_after_run(uint32_t op, const Step& step);
   bool enter(uint32_t op, Step step, bool forced);
+  bool stranded_read(StateId state, uint32_t moved);
+  // How far stranded_read looks into the list of pending events.
+  static constexpr int kStrandedScanMax = 256;
   bool forced_move(bool* dead_end);
   Outcome try_required(uint32_t op, bool enabling);
   Outcome next_optional(bool enabling);
   const Candidates& optional_candidates(bool enabling);
   Candidates& candidates_here();
+  void drop_candidates(size_t depth);
   int32_t next_call();
   Outcome advance();
   bool hopeless(uint32_t op);
@@ -140,27 +147,41 @@ class Search {
   Budget& budget_;
   std::vector<size_t> global_;  // local op -> index in history.operations; required ops first
   uint32_t required_ = 0;
-  std::vector<Entry> entries_;    // required operations only
-  std::vector<int32_t> call_of_;  // required op -> its call entry
+  std::vector<Entry> entries_;      // required operations only
+  std::vector<int32_t> call_of_;    // required op -> its call entry
+  std::vector<int32_t> return_of_;  // required op -> its return entry
   std::vector<int32_t> next_, prev_;
   int32_t sentinel_ = 0;
   std::vector<OptionalClass> classes_;  // by their first operation's invocation
   std::vector<uint32_t> class_of_;      // optional op - required_ -> class
   // Indexes of the classes (each list in class order), to find the optional moves that could
   // matter in a configuration without trying every class (see optional_candidates).
-  std::unordered_map<StateId, std::vector<uint32_t>> blind_by_result_;
-  std::unordered_map<StateId, std::vector<uint32_t>> legal_only_in_;  // not blind, one legal state
-  std::vector<uint32_t> blind_;                                       // all blind classes
-  std::vector<uint32_t> legal_in_many_;                               // not blind, several legal states
-  std::vector<Candidates> candidates_;  // by stack depth: each configuration's on the path
-  size_t candidates_bytes_ = 0;         // held by the lists in candidates_
-  size_t fixed_bytes_ = 0;              // held by the tables built once, for the memory budget
-  std::vector<StateId> wanted_;         // scratch for optional_candidates
-  std::vector<int64_t> invoke_ns_;      // local op -> invocation time
-  std::vector<bool> overwrites_;        // local op -> ModelInstance::overwrites
-  std::vector<bool> observes_only_;     // local op -> Model::observes_only
+  struct ClassList {
+    StateId state = 0;
+    std::vector<uint32_t> classes;
+    uint64_t stamp = 0;  // optional_candidates: wanted in the call with this stamp
+  };
+  std::vector<ClassList> blind_by_result_;  // blind classes, by the state they leave
+  U64Map blind_index_;                      // state -> index in blind_by_result_
+  std::vector<ClassList> legal_only_in_;    // classes that are not blind, by their one legal state
+  U64Map legal_index_;                      // state -> index in legal_only_in_
+  std::vector<uint32_t> blind_;             // all blind classes
+  std::vector<uint32_t> legal_in_many_;     // not blind, several legal states
+  // The candidates of configurations on the path that built them, by depth (candidates_depth_,
+  // increasing); entries from live_candidates_ on are kept for reuse.
+  std::vector<Candidates> candidates_;
+  std::vector<size_t> candidates_depth_;
+  size_t live_candidates_ = 0;
+  size_t candidates_bytes_ = 0;   // held by the lists in candidates_
+  size_t fixed_bytes_ = 0;        // held by the tables built once, for the memory budget
+  std::vector<uint32_t> wanted_;  // scratch for optional_candidates: indices in blind_by_result_
+  uint64_t wanted_stamp_ = 0;
+  std::vector<int64_t> invoke_ns_;   // local op -> invocation time
+  std::vector<bool> overwrites_;     // local op -> ModelInstance::overwrites
+  std::vector<bool> observes_only_;  // local op -> Model::observes_only
   std::unique_ptr<ModelInstance> instance_;
   DominanceMemo memo_;
+  ProducerWatch producers_;  // rule 7
   OptionalSets optional_sets_;
   std::vector<uint64_t> words_;  // linearized required operations
   uint32_t low_ = 0, high_ = 0;  // words below low_ are all ones; from high_ on, zero
@@ -180,9 +201,10 @@ class Search {
   StateId best_state_ = 0;
   size_t dirty_from_ = 0;  // best_ agrees with the stack below this depth
   bool started_ = false;
-  uint32_t doomed_ = kNone;  // a required operation no reachable state allows (rule 6)
-  bool finished_ = false;    // the doomed operation became urgent: the search is over
-  uint64_t charged_ = 0;     // steps already charged to the budget
+  uint32_t doomed_ = kNone;       // a required operation no reachable state allows (rule 6)
+  std::vector<bool> doomed_ops_;  // every such operation, while the search starts
+  bool finished_ = false;         // the doomed operation became urgent: the search is over
+  uint64_t charged_ = 0;          // steps already charged to the budget
 };
 
 }  // namespace consim::checkers::lin

@@ -107,7 +107,7 @@ uint32_t ValueStore::add(const Node& node) {
 uint32_t ValueStore::intern(const Value& value) {
   if (value.kind == Value::Kind::integer) {
     // The common case (registers of integers) without rendering the value.
-    const auto [it, inserted] = integers_.emplace(value.integer, static_cast<uint32_t>(nodes_.size()));
+    const auto [it, inserted] = integers_.try_emplace(value.integer, static_cast<uint32_t>(nodes_.size()));
     if (inserted) {
       whole_.push_back(value);
       nodes_.push_back({Value::Kind::integer, kNone, static_cast<uint32_t>(whole_.size() - 1), 0, 0});
@@ -115,7 +115,7 @@ uint32_t ValueStore::intern(const Value& value) {
     return it->second;
   }
   const bool is_string = value.kind == Value::Kind::string;
-  std::string content = is_string ? value.text : value.to_string();
+  std::string content = is_string ? value.text.str() : value.to_string();
   CONSIM_ASSERT(content.size() < kNone);
   const Node like{value.kind, kNone, 0, is_string ? static_cast<uint32_t>(content.size()) : 0, string_hash(content)};
   if (const uint32_t found = find(like.hash, like, content); found != kNone) {
