@@ -128,13 +128,7 @@ void NodeHost::pump() {
   }
 }
 
-bool NodeHost::crashed_before(std::string_view step) {
-  if (!context_.alive()) {
-    return true;
-  }
-  if (hooks_.crash_point_armed != nullptr && !*hooks_.crash_point_armed) {
-    return false;
-  }
+bool NodeHost::crash_point_strikes(std::string_view step) {
   if (hooks_.crash_point && hooks_.crash_point(id_, step)) {
     context_.trace(sim::TraceEvent("host.crash_point").add("step", step));
     CONSIM_ASSERT(hooks_.crash != nullptr);

@@ -19,10 +19,12 @@ EventId EventQueue::schedule(SimTime at, Callback callback) {
     slot = static_cast<uint32_t>(slots_.size());
     slots_.emplace_back();
   }
+  CONSIM_ASSERT(slot <= kSlotMask);  // at most 2^24 events pending at once
   const uint64_t seq = next_seq_++;
+  CONSIM_ASSERT(seq <= kSeqMax);  // 2^40 events per queue
   slots_[slot].seq = seq;
   slots_[slot].callback = std::move(callback);
-  heap_.push_back(Entry{at.ns, seq, slot});
+  heap_.push_back(make_key(at, seq, slot));
   sift_up(heap_.size() - 1);
   ++live_;
   return EventId{slot, seq};
@@ -49,13 +51,13 @@ bool EventQueue::pop(SimTime& at, Callback& callback) {
     return false;
   }
   const Entry top = heap_.front();
-  Slot& slot = slots_[top.slot];
-  CONSIM_ASSERT(slot.seq == top.seq);
-  at = SimTime{top.time_ns};
+  const uint32_t top_slot = key_slot(top);
+  Slot& slot = slots_[top_slot];
+  CONSIM_ASSERT(slot.seq == key_seq(top));
+  at = SimTime{key_time_ns(top)};
   callback = std::move(slot.callback);
-  slot.callback = nullptr;
   slot.seq = 0;
-  free_slots_.push_back(top.slot);
+  free_slots_.push_back(top_slot);
   pop_top();
   --live_;
   return true;
@@ -63,15 +65,13 @@ bool EventQueue::pop(SimTime& at, Callback& callback) {
 
 SimTime EventQueue::next_time() {
   drop_cancelled_top();
-  return heap_.empty() ? SimTime::max() : SimTime{heap_.front().time_ns};
+  return heap_.empty() ? SimTime::max() : SimTime{key_time_ns(heap_.front())};
 }
 
-void EventQueue::drop_cancelled_top() {
-  while (!heap_.empty() && slots_[heap_.front().slot].seq != heap_.front().seq) {
-    // The slot was cancelled (seq reset to 0); only now is it safe to reuse it.
-    free_slots_.push_back(heap_.front().slot);
-    pop_top();
-  }
+void EventQueue::drop_top() {
+  // The slot was cancelled (seq reset to 0); only now is it safe to reuse it.
+  free_slots_.push_back(key_slot(heap_.front()));
+  pop_top();
 }
 
 void EventQueue::pop_top() {
@@ -86,7 +86,7 @@ void EventQueue::sift_up(size_t index) {
   const Entry moving = heap_[index];
   while (index > 0) {
     const size_t parent = (index - 1) / kArity;
-    if (!before(moving, heap_[parent])) {
+    if (!(moving < heap_[parent])) {
       break;
     }
     heap_[index] = heap_[parent];
@@ -106,11 +106,11 @@ void EventQueue::sift_down(size_t index) {
     size_t best = first;
     const size_t last = first + kArity < count ? first + kArity : count;
     for (size_t child = first + 1; child < last; ++child) {
-      if (before(heap_[child], heap_[best])) {
+      if (heap_[child] < heap_[best]) {
         best = child;
       }
     }
-    if (!before(heap_[best], moving)) {
+    if (!(heap_[best] < moving)) {
       break;
     }
     heap_[index] = heap_[best];

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "base/int128.h"
 #include "base/time.h"
 #include "sim/callback.h"
 
@@ -42,23 +43,37 @@ class EventQueue {
   uint64_t scheduled_total() const { return next_seq_ - 1; }
 
  private:
-  struct Entry {
-    int64_t time_ns;
-    uint64_t seq;
-    uint32_t slot;
-  };
+  // One heap entry, packed into a single 128-bit key compared with one `<`: the time (sign bit
+  // flipped, so that unsigned order is signed order) above, the sequence below, and the slot in
+  // the sequence's lowest bits. Sequences are unique, so the slot bits never decide an order.
+  using Key = UInt128;
+  static constexpr int kSlotBits = 24;
+  static constexpr uint64_t kSlotMask = (uint64_t{1} << kSlotBits) - 1;
+  static constexpr uint64_t kSeqMax = (uint64_t{1} << (64 - kSlotBits)) - 1;
+  static constexpr uint64_t kSignBit = uint64_t{1} << 63;
+  static Key make_key(SimTime at, uint64_t seq, uint32_t slot) {
+    return Key{static_cast<uint64_t>(at.ns) ^ kSignBit} << 64 | Key{seq << kSlotBits | slot};
+  }
+  static int64_t key_time_ns(Key key) { return static_cast<int64_t>(static_cast<uint64_t>(key >> 64) ^ kSignBit); }
+  static uint64_t key_seq(Key key) { return static_cast<uint64_t>(key) >> kSlotBits; }
+  static uint32_t key_slot(Key key) { return static_cast<uint32_t>(static_cast<uint64_t>(key) & kSlotMask); }
+  using Entry = Key;
   struct Slot {
     uint64_t seq = 0;  // the live event in this slot, 0 when cancelled or free
     Callback callback;
   };
 
-  static bool before(const Entry& a, const Entry& b) {
-    return a.time_ns < b.time_ns || (a.time_ns == b.time_ns && a.seq < b.seq);
+  // Whether the top of the heap was cancelled (checked before every pop; rarely true).
+  bool top_cancelled() const { return slots_[key_slot(heap_.front())].seq != key_seq(heap_.front()); }
+  void drop_cancelled_top() {
+    while (!heap_.empty() && top_cancelled()) {
+      drop_top();
+    }
   }
+  void drop_top();
   void sift_up(size_t index);
   void sift_down(size_t index);
   void pop_top();
-  void drop_cancelled_top();
 
   std::vector<Entry> heap_;
   std::vector<Slot> slots_;

@@ -56,6 +56,7 @@
 #include <vector>
 
 #include "base/time.h"
+#include "checkers/invariants/committed_log.h"
 #include "checkers/invariants/log_mirror.h"
 #include "checkers/invariants/violation.h"
 #include "sim/ids.h"
@@ -158,12 +159,37 @@ class RaftInvariants {
   Holds holds(const LogMirror& log, uint64_t index) const;
   uint64_t committed_term(uint64_t index) const;  // 0 when G does not know it
 
-  NodeState& node(sim::HostId id) { return nodes_[id]; }
+  // Asked several times for nearly every record: small host indexes are cached.
+  NodeState& node(sim::HostId id) {
+    if (id.index < node_cache_.states.size() && node_cache_.states[id.index] != nullptr) {
+      return *node_cache_.states[id.index];
+    }
+    return node_slow(id);
+  }
+  NodeState& node_slow(sim::HostId id);
   // Records the first violation, blamed on the record being judged (now_, now_index_).
   void fail(std::string_view invariant, std::string message, std::vector<sim::HostId> nodes);
 
   std::map<sim::HostId, NodeState> nodes_;
-  std::map<uint64_t, GhostEntry> committed_;  // G, index -> entry (gaps only where unknown)
+  // host index -> its state in nodes_ (whose nodes never move, not even when the map is moved).
+  // A copy of the checker starts with an empty cache: the pointers would be the original's.
+  struct NodeCache {
+    static constexpr uint32_t kMaxIndex = 64;
+    std::vector<NodeState*> states;
+    NodeCache() = default;
+    NodeCache(const NodeCache& /*other*/) {}
+    NodeCache(NodeCache&&) = default;
+    NodeCache& operator=(const NodeCache& other) {
+      if (this != &other) {
+        states.clear();
+      }
+      return *this;
+    }
+    NodeCache& operator=(NodeCache&&) = default;
+    ~NodeCache() = default;
+  };
+  NodeCache node_cache_;
+  CommittedLog committed_;  // G, index -> entry (gaps only where unknown)
   uint64_t committed_max_ = 0;
   std::map<uint64_t, uint64_t> commit_points_;  // entry term -> largest index a leader committed at
   // (index, term) -> first hash seen; looked up for nearly every record and never iterated, so
