@@ -67,14 +67,13 @@ void append_canonical_json(const TraceRecord& record, std::string& out) {
 
 namespace detail {
 
-void Hasher::add_long(std::string_view bytes) {
-  add(static_cast<uint64_t>(bytes.size()));
+void Hasher::add_words(const char* data, size_t count) {
   size_t i = 0;
-  for (; i + 8 <= bytes.size(); i += 8) {
-    add(load_word(bytes.data() + i, 8));
+  for (; i + 8 <= count; i += 8) {
+    add(load_word(data + i, 8));
   }
-  if (i < bytes.size()) {
-    add(load_word(bytes.data() + i, bytes.size() - i));
+  if (i < count) {
+    add(load_word(data + i, count - i));
   }
 }
 

@@ -59,15 +59,21 @@ class Hasher {
     state_ ^= state_ >> 32;
   }
   // The length, then the bytes as little-endian words (the last one zero-padded). Inline for the
-  // short strings nearly every record carries (node names, message kinds); longer ones go out of line.
+  // strings nearly every record carries (node names, message kinds); beyond 24 bytes (rare) the
+  // rest goes out of line.
   void add(std::string_view bytes) {
-    if (bytes.size() > 8) {
-      add_long(bytes);
+    add(static_cast<uint64_t>(bytes.size()));
+    const char* data = bytes.data();
+    size_t left = bytes.size();
+    if (left > 24) {
+      add_words(data, left);
       return;
     }
-    add(static_cast<uint64_t>(bytes.size()));
-    if (!bytes.empty()) {
-      add(load_word(bytes.data(), bytes.size()));
+    for (; left >= 8; left -= 8, data += 8) {
+      add(load_word(data, 8));
+    }
+    if (left > 0) {
+      add(load_word(data, left));
     }
   }
   uint64_t value() const { return state_; }
@@ -75,7 +81,37 @@ class Hasher {
   // Up to 8 bytes read as a little-endian word, whatever the machine.
   static uint64_t load_word(const char* data, size_t count) {
     uint64_t word = 0;
-    std::memcpy(&word, data, count);
+    // One fixed-size copy per length: each inlines to a few moves, where a copy of a variable
+    // length is a call into the C library (for nearly every record: node names, message kinds).
+    switch (count) {
+      case 8:
+        std::memcpy(&word, data, 8);
+        break;
+      case 7:
+        std::memcpy(&word, data, 7);
+        break;
+      case 6:
+        std::memcpy(&word, data, 6);
+        break;
+      case 5:
+        std::memcpy(&word, data, 5);
+        break;
+      case 4:
+        std::memcpy(&word, data, 4);
+        break;
+      case 3:
+        std::memcpy(&word, data, 3);
+        break;
+      case 2:
+        std::memcpy(&word, data, 2);
+        break;
+      case 1:
+        std::memcpy(&word, data, 1);
+        break;
+      default:
+        CONSIM_ASSERT(count == 0);
+        break;
+    }
     if constexpr (std::endian::native == std::endian::big) {
       word = __builtin_bswap64(word);
     }
@@ -83,7 +119,8 @@ class Hasher {
   }
 
  private:
-  void add_long(std::string_view bytes);
+  // The words of `count` bytes, the last one zero-padded.
+  void add_words(const char* data, size_t count);
   uint64_t state_;
 };
 
@@ -142,10 +179,9 @@ class TraceEvent {
   TraceEvent& add(Name key, V value) & {
     ++field_count_;
     if (keep_ == Keep::fields) {
-      record_.fields.emplace_back(key, to_value(value));
-      fold(key, record_.fields.back().second);
+      add_field(key, value);
     } else {
-      fold(key, value);
+      fold(key, value);  // the busiest path (hash-only records) stays inline
     }
     return *this;
   }
@@ -156,6 +192,11 @@ class TraceEvent {
 
  private:
   friend class Trace;
+  template <typename V>
+  [[gnu::noinline]] void add_field(Name key, V value) {
+    record_.fields.emplace_back(key, to_value(value));
+    fold(key, record_.fields.back().second);
+  }
   static TraceValue to_value(bool value) { return value; }
   static TraceValue to_value(int value) { return static_cast<int64_t>(value); }
   static TraceValue to_value(uint32_t value) { return static_cast<int64_t>(value); }
