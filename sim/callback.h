@@ -114,7 +114,9 @@ class SmallFunction<void(Args...)> {
       if (ops_->move != nullptr) {
         ops_->move(storage_, other.storage_);
       } else {
-        std::memcpy(storage_, other.storage_, ops_->size);
+        // The whole buffer, a fixed size: a few vector moves instead of a call to memcpy with
+        // the capture's size (the bytes past it are copied but never read).
+        std::memcpy(storage_, other.storage_, kInlineBytes);
       }
     }
     other.ops_ = nullptr;

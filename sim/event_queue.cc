@@ -24,7 +24,7 @@ EventId EventQueue::schedule(SimTime at, Callback callback) {
   CONSIM_ASSERT(seq <= kSeqMax);  // 2^40 events per queue
   slots_[slot].seq = seq;
   slots_[slot].callback = std::move(callback);
-  heap_.push_back(make_key(at, seq, slot));
+  heap_.push_back(make_entry(at, seq, slot));
   sift_up(heap_.size() - 1);
   ++live_;
   return EventId{slot, seq};
@@ -51,10 +51,10 @@ bool EventQueue::pop(SimTime& at, Callback& callback) {
     return false;
   }
   const Entry top = heap_.front();
-  const uint32_t top_slot = key_slot(top);
+  const uint32_t top_slot = entry_slot(top);
   Slot& slot = slots_[top_slot];
-  CONSIM_ASSERT(slot.seq == key_seq(top));
-  at = SimTime{key_time_ns(top)};
+  CONSIM_ASSERT(slot.seq == entry_seq(top));
+  at = SimTime{entry_time_ns(top)};
   callback = std::move(slot.callback);
   slot.seq = 0;
   free_slots_.push_back(top_slot);
@@ -63,14 +63,9 @@ bool EventQueue::pop(SimTime& at, Callback& callback) {
   return true;
 }
 
-SimTime EventQueue::next_time() {
-  drop_cancelled_top();
-  return heap_.empty() ? SimTime::max() : SimTime{key_time_ns(heap_.front())};
-}
-
 void EventQueue::drop_top() {
   // The slot was cancelled (seq reset to 0); only now is it safe to reuse it.
-  free_slots_.push_back(key_slot(heap_.front()));
+  free_slots_.push_back(entry_slot(heap_.front()));
   pop_top();
 }
 
@@ -86,7 +81,7 @@ void EventQueue::sift_up(size_t index) {
   const Entry moving = heap_[index];
   while (index > 0) {
     const size_t parent = (index - 1) / kArity;
-    if (!(moving < heap_[parent])) {
+    if (!before(moving, heap_[parent])) {
       break;
     }
     heap_[index] = heap_[parent];
@@ -106,11 +101,11 @@ void EventQueue::sift_down(size_t index) {
     size_t best = first;
     const size_t last = first + kArity < count ? first + kArity : count;
     for (size_t child = first + 1; child < last; ++child) {
-      if (heap_[child] < heap_[best]) {
+      if (before(heap_[child], heap_[best])) {
         best = child;
       }
     }
-    if (!(heap_[best] < moving)) {
+    if (!before(heap_[best], moving)) {
       break;
     }
     heap_[index] = heap_[best];

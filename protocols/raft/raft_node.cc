@@ -198,7 +198,8 @@ void RaftNode::send(RaftMessage message) {
 }
 
 void RaftNode::drain_log_changes() {
-  for (const LogChange& change : log_.take_changes()) {
+  log_.take_changes(changes_);
+  for (const LogChange& change : changes_) {
     if (change.kind == LogChange::Kind::kAppend) {
       emit(Event("raft.append")
                .add("index", change.index)

@@ -196,8 +196,9 @@ class RaftNode final : public Node {
   bool disk_log_torn_ = false;  // raft.log ends in a torn record, to be cut off first
 
   bool ready_in_flight_ = false;
-  std::vector<Entry> handed_out_;  // committed entries of the Ready in flight
-  std::vector<Entry> applying_;    // advance(): the entries being applied (a reused buffer)
+  std::vector<Entry> handed_out_;   // committed entries of the Ready in flight
+  std::vector<Entry> applying_;     // advance(): the entries being applied (a reused buffer)
+  std::vector<LogChange> changes_;  // drain_log_changes(): the log's changes (a reused buffer)
 };
 
 }  // namespace consim::protocols::raft
