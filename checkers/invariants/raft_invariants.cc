@@ -160,8 +160,14 @@ bool RaftInvariants::check_term(sim::HostId id, uint64_t term, std::string_view 
 }
 
 bool RaftInvariants::record_vote(sim::HostId id, uint64_t term, sim::HostId candidate) {
+  NodeState& state = node(id);
+  const std::pair<uint64_t, sim::HostId> vote{term, candidate};
+  if (state.last_vote == vote) {
+    return true;
+  }
   const auto [it, inserted] = votes_.try_emplace(std::pair{id, term}, candidate);
   if (inserted || it->second == candidate) {
+    state.last_vote = vote;
     return true;  // a repeated vote for the same candidate is fine
   }
   fail("one_vote_per_term",

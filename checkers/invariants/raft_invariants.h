@@ -110,6 +110,9 @@ class RaftInvariants {
     std::optional<Voters> config;
     std::vector<PendingCommit> pending;
     bool events_lost = false;  // crashed after a sync, before that Ready's events
+    // The last vote record_vote() accepted from this node: every raft.persist repeats it, and a
+    // repeat needs no lookup in votes_ (it is there, for the same candidate).
+    std::optional<std::pair<uint64_t, sim::HostId>> last_vote;
   };
   enum class Holds { kYes, kNo, kUnknown };
   struct HashOwner {

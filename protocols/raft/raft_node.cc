@@ -182,19 +182,27 @@ const Progress* RaftNode::progress(NodeId peer) const {
 // ---------------------------------------------------------------------------------------------
 // Plumbing
 
-void RaftNode::send(RaftMessage message) {
-  message.from = config_.id;
+void RaftNode::send(RaftMessage message) { send(make_pooled<RaftMessage>(std::move(message))); }
+
+std::shared_ptr<RaftMessage> RaftNode::make_message(MessageType type, NodeId to) {
+  auto message = make_pooled<RaftMessage>();
+  message->type = type;
+  message->to = to;
+  return message;
+}
+
+void RaftNode::send(std::shared_ptr<RaftMessage> message) {
+  message->from = config_.id;
   // Forwarded requests carry no term (etcd): they are not part of the term protocol.
-  if (message.type != MessageType::kPropose && message.type != MessageType::kReadIndex &&
-      message.type != MessageType::kTransferLeader && message.term == Term{}) {
-    message.term = term_;
+  if (message->type != MessageType::kPropose && message->type != MessageType::kReadIndex &&
+      message->type != MessageType::kTransferLeader && message->term == Term{}) {
+    message->term = term_;
   }
-  const NodeId to = message.to;
+  const NodeId to = message->to;
   CONSIM_ASSERT(to.valid());
   CONSIM_ASSERT(to != config_.id);
-  auto shared = make_pooled<const RaftMessage>(std::move(message));
-  const uint32_t bytes = shared->bytes();
-  messages_.push_back(Outgoing{to, std::move(shared), bytes, Channel::kDatagram});
+  const uint32_t bytes = message->bytes();
+  messages_.push_back(Outgoing{to, std::move(message), bytes, Channel::kDatagram});
 }
 
 void RaftNode::drain_log_changes() {

@@ -81,6 +81,10 @@ class RaftNode final : public Node {
   // raft_node.cc: plumbing, persistence, recovery
   void recover(const Recovered& disk);
   void send(RaftMessage message);
+  // A message built where it will live (the pool), filled in by the caller and handed to send():
+  // the busiest messages (appends, heartbeats and their answers) skip a move and a destruction.
+  static std::shared_ptr<RaftMessage> make_message(MessageType type, NodeId to);
+  void send(std::shared_ptr<RaftMessage> message);
   void emit(Event event) { events_.push_back(std::move(event)); }
   void drain_log_changes();
   void reset(Term term);
