@@ -168,7 +168,8 @@ void NodeHost::finish_ready() {
     }
     for (protocols::Event& event : ready.events) {
       const Name kind = event.kind();
-      context_.trace(sim::TraceEvent(kind, std::move(event).take_fields()));
+      const uint64_t fields_hash = event.fields_hash();
+      context_.trace(sim::TraceEvent(kind, std::move(event).take_fields(), fields_hash));
     }
   }
   if (!ready.messages.empty()) {
