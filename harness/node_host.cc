@@ -139,7 +139,13 @@ bool NodeHost::crash_point_strikes(std::string_view step) {
 }
 
 void NodeHost::start_ready() {
-  executing_ = node_->ready();
+  // Built in place in executing_ (the conversion's result initializes it directly): no Ready is
+  // moved and destroyed per batch.
+  struct FromNode {
+    protocols::Node& node;
+    operator protocols::Ready() const { return node.ready(); }  // NOLINT(google-explicit-constructor)
+  };
+  executing_.emplace(FromNode{*node_});
   const protocols::Ready& ready = *executing_;
   if (!ready.writes.empty()) {
     if (crashed_before("write")) {

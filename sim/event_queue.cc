@@ -70,11 +70,34 @@ void EventQueue::drop_top() {
 }
 
 void EventQueue::pop_top() {
-  heap_.front() = heap_.back();
+  // Bottom-up (Floyd): the hole left at the root sinks along the earliest children to a leaf,
+  // and the last entry, which usually belongs near the bottom (a far timer), rises from there.
+  // This skips comparing the last entry on the way down. Keys are unique, so the pop order is
+  // the same as with any other heap discipline.
+  const Entry last = heap_.back();
   heap_.pop_back();
-  if (!heap_.empty()) {
-    sift_down(0);
+  const size_t count = heap_.size();
+  if (count == 0) {
+    return;
   }
+  size_t index = 0;
+  while (true) {
+    const size_t first = index * kArity + 1;
+    if (first >= count) {
+      break;
+    }
+    size_t best = first;
+    const size_t end = first + kArity < count ? first + kArity : count;
+    for (size_t child = first + 1; child < end; ++child) {
+      if (before(heap_[child], heap_[best])) {
+        best = child;
+      }
+    }
+    heap_[index] = heap_[best];
+    index = best;
+  }
+  heap_[index] = last;
+  sift_up(index);
 }
 
 void EventQueue::sift_up(size_t index) {
@@ -86,30 +109,6 @@ void EventQueue::sift_up(size_t index) {
     }
     heap_[index] = heap_[parent];
     index = parent;
-  }
-  heap_[index] = moving;
-}
-
-void EventQueue::sift_down(size_t index) {
-  const Entry moving = heap_[index];
-  const size_t count = heap_.size();
-  while (true) {
-    const size_t first = index * kArity + 1;
-    if (first >= count) {
-      break;
-    }
-    size_t best = first;
-    const size_t last = first + kArity < count ? first + kArity : count;
-    for (size_t child = first + 1; child < last; ++child) {
-      if (before(heap_[child], heap_[best])) {
-        best = child;
-      }
-    }
-    if (!before(heap_[best], moving)) {
-      break;
-    }
-    heap_[index] = heap_[best];
-    index = best;
   }
   heap_[index] = moving;
 }

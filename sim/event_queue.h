@@ -81,7 +81,6 @@ class EventQueue {
   }
   void drop_top();
   void sift_up(size_t index);
-  void sift_down(size_t index);
   void pop_top();
 
   std::vector<Entry> heap_;
