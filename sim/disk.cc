@@ -128,12 +128,20 @@ SyncId Disk::sync(SyncCallback done) {
 }
 
 void Disk::complete_sync(SyncId id) {
-  if (syncs_.empty() || syncs_.front().id != id) {
+  if (syncs_head_ == syncs_.size() || syncs_[syncs_head_].id != id) {
     return;  // the machine crashed after this sync was issued
   }
   // Completion times never decrease between crashes, and equal times run in scheduling order.
-  const PendingSync sync = std::move(syncs_.front());
-  syncs_.pop_front();
+  const PendingSync sync = std::move(syncs_[syncs_head_]);
+  ++syncs_head_;
+  if (syncs_head_ == syncs_.size()) {
+    syncs_.clear();
+    syncs_head_ = 0;
+  } else if (syncs_head_ >= 64 && syncs_head_ * 2 >= syncs_.size()) {
+    // Never drained (syncs always in flight): drop the consumed front now and then.
+    syncs_.erase(syncs_.begin(), syncs_.begin() + static_cast<std::ptrdiff_t>(syncs_head_));
+    syncs_head_ = 0;
+  }
   const uint64_t upto_seq = sync.upto_seq;
   const SyncCallback& done = sync.done;
   size_t made_durable = 0;
@@ -157,6 +165,7 @@ void Disk::complete_sync(SyncId id) {
 
 void Disk::crash() {
   syncs_.clear();
+  syncs_head_ = 0;
   ++stats_.crashes;
   stats_.writes_lost += pending_.size();
   bool torn = false;

@@ -11,7 +11,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <string>
 #include <vector>
@@ -113,7 +112,10 @@ class Disk {
   Rng rng_;
   DiskImage durable_;
   std::vector<Op> pending_;  // ordered by seq
-  std::deque<PendingSync> syncs_;
+  // Oldest first from syncs_head_ (a vector and a read position: unlike a deque, it allocates
+  // nothing once it has grown to the most syncs ever in flight).
+  std::vector<PendingSync> syncs_;
+  size_t syncs_head_ = 0;
   uint64_t next_op_seq_ = 1;
   uint64_t next_sync_id_ = 1;
   SimTime last_sync_done_;

@@ -384,7 +384,7 @@ Ready RaftNode::ready() {
     durable_change = true;
   }
   if (log_.last_index() > disk_log_last_) {
-    StorageWrite append{Kind::kAppend, kLogFile, {}, 0};
+    StorageWrite append{Kind::kAppend, kLogFile, take_records_buffer(), 0};
     for (LogIndex i = disk_log_last_.next(); i <= log_.last_index(); i = i.next()) {
       append.records.push_back(store(make_pooled<EntryRecord>(log_.at(i))));
     }
@@ -405,8 +405,9 @@ Ready RaftNode::ready() {
          i = i.next()) {
       durable_change = log_.at(i).type == EntryType::kConfChange;
     }
-    ready.writes.push_back(
-        StorageWrite{Kind::kReplace, kHardStateFile, {store(make_pooled<HardStateRecord>(state))}, 0});
+    StorageWrite hard_state{Kind::kReplace, kHardStateFile, take_records_buffer(), 0};
+    hard_state.records.push_back(store(make_pooled<HardStateRecord>(state)));
+    ready.writes.push_back(std::move(hard_state));
     disk_term_ = term_;
     disk_vote_ = vote;
     disk_commit_ = log_.committed();
@@ -457,6 +458,13 @@ Ready RaftNode::ready() {
 void RaftNode::recycle(Ready&& done) {
   // Buffers only: what the batch held is dropped. Members that filled up again meanwhile keep
   // their own buffers.
+  // The record lists of the writes go back to spare_records_ (the writes themselves are cheap).
+  for (StorageWrite& write : done.writes) {
+    if (write.records.capacity() != 0 && spare_records_.size() < kSpareRecordsMax) {
+      write.records.clear();
+      spare_records_.push_back(std::move(write.records));
+    }
+  }
   auto reuse = [](auto& member, auto& buffer) {
     if (member.empty() && member.capacity() < buffer.capacity()) {
       buffer.clear();
@@ -469,6 +477,15 @@ void RaftNode::recycle(Ready&& done) {
   reuse(messages_, done.messages);
   reuse(reads_, done.reads);
   reuse(rejections_, done.rejections);
+}
+
+std::vector<StoredRecord> RaftNode::take_records_buffer() {
+  if (spare_records_.empty()) {
+    return {};
+  }
+  std::vector<StoredRecord> buffer = std::move(spare_records_.back());
+  spare_records_.pop_back();
+  return buffer;
 }
 
 void RaftNode::advance() {

@@ -182,6 +182,11 @@ class RaftNode final : public Node {
   std::vector<Outgoing> messages_;
   std::vector<Event> events_;
   std::vector<StorageWrite> spare_writes_;  // buffers handed back by recycle()
+  // Record lists of written batches, emptied, for the next writes (a log append and a hard state
+  // on nearly every Ready): at most kSpareRecordsMax are kept.
+  static constexpr size_t kSpareRecordsMax = 8;
+  std::vector<std::vector<StoredRecord>> spare_records_;
+  std::vector<StoredRecord> take_records_buffer();
   std::vector<Committed> spare_committed_;
   std::vector<ReadReady> reads_;
   std::vector<Rejection> rejections_;
