@@ -30,41 +30,40 @@ void Disk::set_params(const DiskParams& params) {
   params_ = params;
 }
 
-void Disk::write(Op op) {
+Disk::Op& Disk::write(OpKind kind, const std::string& file) {
+  // Built in place at the end of the pending list: no Op is moved per write.
+  Op& op = pending_.emplace_back();
   op.seq = next_op_seq_++;
+  op.kind = kind;
+  op.file = file;
   ++stats_.writes;
-  for (const DiskRecord& record : op.records) {
-    stats_.bytes_written += record.bytes;
-  }
-  stats_.bytes_written += op.appended.bytes;
-  pending_.push_back(std::move(op));
+  return op;
 }
 
 void Disk::append(const std::string& file, DiskRecord record) {
   CONSIM_ASSERT(!record.torn);
-  Op op{0, OpKind::kAppend, file, {}, 0, {}};
-  op.appended = std::move(record);
-  write(std::move(op));
+  stats_.bytes_written += record.bytes;
+  write(OpKind::kAppend, file).appended = std::move(record);
 }
 
-void Disk::truncate_suffix(const std::string& file, size_t keep) {
-  write(Op{0, OpKind::kTruncateSuffix, file, {}, keep, {}});
-}
+void Disk::truncate_suffix(const std::string& file, size_t keep) { write(OpKind::kTruncateSuffix, file).count = keep; }
 
-void Disk::truncate_prefix(const std::string& file, size_t drop) {
-  write(Op{0, OpKind::kTruncatePrefix, file, {}, drop, {}});
-}
+void Disk::truncate_prefix(const std::string& file, size_t drop) { write(OpKind::kTruncatePrefix, file).count = drop; }
 
 void Disk::replace(const std::string& file, std::vector<DiskRecord> records) {
-  write(Op{0, OpKind::kReplace, file, std::move(records), 0, {}});
+  for (const DiskRecord& record : records) {
+    stats_.bytes_written += record.bytes;
+  }
+  write(OpKind::kReplace, file).records = std::move(records);
 }
 
 void Disk::replace_one(const std::string& file, DiskRecord record) {
   CONSIM_ASSERT(!record.torn);
-  write(Op{0, OpKind::kReplaceOne, file, {}, 0, std::move(record)});
+  stats_.bytes_written += record.bytes;
+  write(OpKind::kReplaceOne, file).appended = std::move(record);
 }
 
-void Disk::remove(const std::string& file) { write(Op{0, OpKind::kRemove, file, {}, 0, {}}); }
+void Disk::remove(const std::string& file) { write(OpKind::kRemove, file); }
 
 void Disk::apply(const Op& op, DiskImage& image) {
   switch (op.kind) {

@@ -94,7 +94,8 @@ class Disk {
     DiskRecord appended;              // append, replace with one: the record (no vector for it)
   };
 
-  void write(Op op);
+  // A new pending write of `kind` to `file`, numbered; the caller fills in the rest.
+  Op& write(OpKind kind, const std::string& file);
   static void apply(const Op& op, DiskImage& image);
   // Syncs in flight, oldest first: they complete in the order they were requested, so a
   // completion is always the front one's (and its event captures only the disk and the id). A
