@@ -202,7 +202,9 @@ void NodeHost::finish_ready() {
       hooks_.committed(id_, entry, *application_);
     }
   }
-  reads_waiting_.insert(reads_waiting_.end(), ready.reads.begin(), ready.reads.end());
+  if (!ready.reads.empty()) {
+    reads_waiting_.insert(reads_waiting_.end(), ready.reads.begin(), ready.reads.end());
+  }
   serve_reads();
   for (const protocols::Rejection& rejection : ready.rejections) {
     if (hooks_.rejected) {
@@ -274,6 +276,9 @@ void NodeHost::send(protocols::Outgoing& outgoing) {
 }
 
 void NodeHost::serve_reads() {
+  if (reads_waiting_.empty()) {
+    return;  // nearly every Ready: no reads
+  }
   std::vector<protocols::ReadReady> still_waiting;
   for (const protocols::ReadReady& read : reads_waiting_) {
     if (read.index <= application_->applied()) {

@@ -100,6 +100,23 @@ void Disk::apply(const Op& op, DiskImage& image) {
   }
 }
 
+void Disk::apply_taking(Op& op, DiskImage& image) {
+  switch (op.kind) {
+    case OpKind::kAppend:
+      image[op.file].push_back(std::move(op.appended));
+      return;
+    case OpKind::kReplaceOne: {
+      std::vector<DiskRecord>& records = image[op.file];
+      records.clear();
+      records.push_back(std::move(op.appended));
+      return;
+    }
+    default:
+      apply(op, image);
+      return;
+  }
+}
+
 DiskImage Disk::current() const {
   DiskImage image = durable_;
   for (const Op& op : pending_) {
@@ -146,7 +163,7 @@ void Disk::complete_sync(SyncId id) {
   size_t made_durable = 0;
   if (!params_.lying_sync) {
     while (made_durable < pending_.size() && pending_[made_durable].seq <= upto_seq) {
-      apply(pending_[made_durable], durable_);
+      apply_taking(pending_[made_durable], durable_);
       ++made_durable;
     }
     pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(made_durable));

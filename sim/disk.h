@@ -97,6 +97,8 @@ class Disk {
   // A new pending write of `kind` to `file`, numbered; the caller fills in the rest.
   Op& write(OpKind kind, const std::string& file);
   static void apply(const Op& op, DiskImage& image);
+  // The same for an op about to be dropped: its record moves into the image instead of a copy.
+  static void apply_taking(Op& op, DiskImage& image);
   // Syncs in flight, oldest first: they complete in the order they were requested, so a
   // completion is always the front one's (and its event captures only the disk and the id). A
   // crash drops them all; their events then find another id, or none, at the front.

@@ -234,6 +234,10 @@ class Trace {
     if (home.known && home.kind_hash == kind.hash()) {
       return home.subscribers;
     }
+    const Interest& next = interest_[(kind.hash() + 1) % interest_.size()];  // the first probe
+    if (next.known && next.kind_hash == kind.hash()) {
+      return next.subscribers;
+    }
     return interested_slow(kind);
   }
   uint64_t interested_slow(const Name& kind) const;

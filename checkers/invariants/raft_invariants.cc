@@ -209,18 +209,18 @@ bool RaftInvariants::check_log_matching(sim::HostId id, const LogPoint& point) {
   if (point.index == 0) {
     return true;
   }
-  const auto [it, inserted] = hashes_.try_emplace(std::pair{point.index, point.term}, HashOwner{point.hash, id});
-  if (inserted || it->second.hash == point.hash) {
+  const auto [first, inserted] = hashes_.try_emplace(point.index, point.term, HashOwner{point.hash, id});
+  if (inserted || first->hash == point.hash) {
     return true;
   }
-  const sim::HostId owner = it->second.node;
+  const sim::HostId owner = first->node;
   std::vector<sim::HostId> involved{id};
   if (owner != id) {
     involved.push_back(owner);
   }
   fail("log_matching",
        id.name() + " holds " + describe_entry(point.index, point.term) + " with hash " + hex_hash(point.hash) +
-           " but " + owner.name() + " held it with hash " + hex_hash(it->second.hash),
+           " but " + owner.name() + " held it with hash " + hex_hash(first->hash),
        std::move(involved));
   return false;
 }

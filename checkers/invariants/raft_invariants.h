@@ -195,14 +195,52 @@ class RaftInvariants {
   CommittedLog committed_;  // G, index -> entry (gaps only where unknown)
   uint64_t committed_max_ = 0;
   std::map<uint64_t, uint64_t> commit_points_;  // entry term -> largest index a leader committed at
-  // (index, term) -> first hash seen; looked up for nearly every record and never iterated, so
-  // hashed rather than ordered.
-  struct IndexTermHash {
-    size_t operator()(const std::pair<uint64_t, uint64_t>& key) const {
-      return static_cast<size_t>((key.first * 0x9e3779b97f4a7c15ULL) ^ (key.second + (key.first >> 29)));
+  // (index, term) -> first hash seen; looked up for nearly every record and never iterated. The
+  // first term seen at an index (nearly always the only one) sits in a vector by index; other
+  // terms, and indexes far beyond the vector (a corrupt trace), in a hash map.
+  class EntryHashes {
+   public:
+    // The owner recorded for (index, term), and whether it was recorded just now as `owner`.
+    std::pair<const HashOwner*, bool> try_emplace(uint64_t index, uint64_t term, const HashOwner& owner) {
+      if (index < dense_.size() + kMaxGap) {
+        if (index >= dense_.size()) {
+          dense_.resize(index + 1);
+        }
+        Slot& slot = dense_[index];
+        if (slot.used && slot.term == term) {
+          return {&slot.owner, false};
+        }
+        if (!slot.used) {
+          if (!others_.empty()) {
+            const auto it = others_.find(std::pair{index, term});  // recorded before the vector reached it
+            if (it != others_.end()) {
+              return {&it->second, false};
+            }
+          }
+          slot = Slot{term, owner, true};
+          return {&slot.owner, true};
+        }
+      }
+      const auto [it, inserted] = others_.try_emplace(std::pair{index, term}, owner);
+      return {&it->second, inserted};
     }
+
+   private:
+    static constexpr uint64_t kMaxGap = uint64_t{1} << 16;
+    struct Slot {
+      uint64_t term = 0;
+      HashOwner owner;
+      bool used = false;
+    };
+    struct IndexTermHash {
+      size_t operator()(const std::pair<uint64_t, uint64_t>& key) const {
+        return static_cast<size_t>((key.first * 0x9e3779b97f4a7c15ULL) ^ (key.second + (key.first >> 29)));
+      }
+    };
+    std::vector<Slot> dense_;
+    std::unordered_map<std::pair<uint64_t, uint64_t>, HashOwner, IndexTermHash> others_;
   };
-  std::unordered_map<std::pair<uint64_t, uint64_t>, HashOwner, IndexTermHash> hashes_;
+  EntryHashes hashes_;
   std::vector<sim::HostId> holders_scratch_;  // check_commit_quorum's buffer
   std::map<uint64_t, std::vector<sim::HostId>> leaders_by_term_;
   std::map<std::pair<sim::HostId, uint64_t>, sim::HostId> votes_;  // (voter, term) -> candidate
