@@ -81,6 +81,7 @@ class RaftLog {
   std::vector<LogChange> take_changes() { return std::exchange(changes_, {}); }
   // The same into `into` (whose earlier contents are dropped): the two buffers trade places and
   // keep their capacity, so draining after every input allocates nothing.
+  bool has_changes() const { return !changes_.empty(); }
   void take_changes(std::vector<LogChange>& into) {
     into.clear();
     into.swap(changes_);

@@ -206,6 +206,9 @@ void RaftNode::send(std::shared_ptr<RaftMessage> message) {
 }
 
 void RaftNode::drain_log_changes() {
+  if (!log_.has_changes()) {
+    return;  // after most inputs: nothing appended or truncated
+  }
   log_.take_changes(changes_);
   for (const LogChange& change : changes_) {
     if (change.kind == LogChange::Kind::kAppend) {
