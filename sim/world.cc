@@ -36,8 +36,8 @@ TimerId HostContext::set_timer(LocalTime deadline, uint64_t tag) {
   CONSIM_ASSERT(host.state == HostState::kUp);
   const uint64_t id = world_->next_timer_id_++;
   CONSIM_ASSERT(host.timers.empty() || host.timers.back().first < id);
-  host.timers.emplace_back(id, World::Timer{deadline, tag, EventId{}, false});
-  world_->schedule_timer(host_, id);
+  World::Timer& timer = host.timers.emplace_back(id, World::Timer{deadline, tag, EventId{}, false}).second;
+  world_->schedule_timer(host_, host, timer, id);  // the new timer is at hand: no lookup
   return TimerId{id};
 }
 
@@ -248,11 +248,7 @@ World::TimerIt World::find_timer(Host& target, uint64_t timer_id) {
   return it != target.timers.end() && it->first == timer_id ? it : target.timers.end();
 }
 
-void World::schedule_timer(HostId host, uint64_t timer_id) {
-  Host& target = at(host);
-  const auto it = find_timer(target, timer_id);
-  CONSIM_ASSERT(it != target.timers.end());
-  Timer& timer = it->second;
+void World::schedule_timer(HostId host, Host& target, Timer& timer, uint64_t timer_id) {
   const SimTime when = target.clock.global_when(timer.deadline, sim_.now());
   timer.event = sim_.schedule_at(when, [this, host, timer_id] { fire_timer(host, timer_id); });
 }
@@ -262,7 +258,7 @@ void World::reschedule_timers(HostId host) {
   for (auto& [id, timer] : target.timers) {
     if (!timer.fired) {
       sim_.cancel(timer.event);
-      schedule_timer(host, id);
+      schedule_timer(host, target, timer, id);
     }
   }
 }

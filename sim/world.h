@@ -169,7 +169,7 @@ class World : private NetworkSink {
   using TimerIt = std::vector<std::pair<uint64_t, Timer>>::iterator;
   // The timer `timer_id` of `target`, or timers.end().
   static TimerIt find_timer(Host& target, uint64_t timer_id);
-  void schedule_timer(HostId host, uint64_t timer_id);
+  void schedule_timer(HostId host, Host& target, Timer& timer, uint64_t timer_id);
   void fire_timer(HostId host, uint64_t timer_id);
   void reschedule_timers(HostId host);
 
