@@ -4,6 +4,8 @@
 #include <ostream>
 #include <set>
 
+#include "base/field_hash.h"
+
 namespace consim {
 
 Name Name::intern(std::string_view text) {
@@ -20,6 +22,26 @@ Name Name::intern(std::string_view text) {
 }
 
 std::ostream& operator<<(std::ostream& out, const Name& name) { return out << name.text(); }
+
+void Hasher::add_words(const char* data, size_t count) {
+  size_t i = 0;
+  for (; i + 8 <= count; i += 8) {
+    add(load_word(data + i, 8));
+  }
+  if (i < count) {
+    add(load_word(data + i, count - i));
+  }
+}
+
+void fold_field(Hasher& hasher, const Name& key, const FieldValue& value) {
+  if (const auto* integer = std::get_if<int64_t>(&value)) {
+    fold_field(hasher, key, *integer);
+  } else if (const auto* text = std::get_if<std::string>(&value)) {
+    fold_field(hasher, key, std::string_view(*text));
+  } else {
+    fold_field(hasher, key, std::get<bool>(value));
+  }
+}
 
 namespace {
 constexpr size_t kPoolLimit = 64;

@@ -132,13 +132,7 @@ void NodeHost::pump() {
   }
 }
 
-bool NodeHost::crashed_before(std::string_view step) {
-  if (!context_.alive()) {
-    return true;
-  }
-  if (hooks_.crash_point_armed != nullptr && !*hooks_.crash_point_armed) {
-    return false;
-  }
+bool NodeHost::crash_point_strikes(std::string_view step) {
   if (hooks_.crash_point && hooks_.crash_point(id_, step)) {
     context_.trace(sim::TraceEvent("host.crash_point").add("step", step));
     CONSIM_ASSERT(hooks_.crash != nullptr);
@@ -149,7 +143,13 @@ bool NodeHost::crashed_before(std::string_view step) {
 }
 
 void NodeHost::start_ready() {
-  executing_ = node_->ready();
+  // Built in place in executing_ (the conversion's result initializes it directly): no Ready is
+  // moved and destroyed per batch.
+  struct FromNode {
+    protocols::Node& node;
+    operator protocols::Ready() const { return node.ready(); }  // NOLINT(google-explicit-constructor)
+  };
+  executing_.emplace(FromNode{*node_});
   const protocols::Ready& ready = *executing_;
   if (!ready.writes.empty()) {
     if (crashed_before("write")) {
@@ -178,7 +178,8 @@ void NodeHost::finish_ready() {
     }
     for (protocols::Event& event : ready.events) {
       const Name kind = event.kind();
-      context_.trace(sim::TraceEvent(kind, std::move(event).take_fields()));
+      const uint64_t fields_hash = event.fields_hash();
+      context_.trace(sim::TraceEvent(kind, std::move(event).take_fields(), fields_hash));
     }
   }
   if (!ready.messages.empty()) {
@@ -205,7 +206,9 @@ void NodeHost::finish_ready() {
       hooks_.committed(id_, entry, *application_);
     }
   }
-  reads_waiting_.insert(reads_waiting_.end(), ready.reads.begin(), ready.reads.end());
+  if (!ready.reads.empty()) {
+    reads_waiting_.insert(reads_waiting_.end(), ready.reads.begin(), ready.reads.end());
+  }
   serve_reads();
   for (const protocols::Rejection& rejection : ready.rejections) {
     if (hooks_.rejected) {
@@ -277,6 +280,9 @@ void NodeHost::send(protocols::Outgoing& outgoing) {
 }
 
 void NodeHost::serve_reads() {
+  if (reads_waiting_.empty()) {
+    return;  // nearly every Ready: no reads
+  }
   std::vector<protocols::ReadReady> still_waiting;
   for (const protocols::ReadReady& read : reads_waiting_) {
     if (read.index <= application_->applied()) {

@@ -66,7 +66,6 @@ class SmallFunction<void(Args...)> {
     // Both null for a trivially copyable capture: its bytes are copied, nothing is destroyed.
     void (*move)(void* to, void* from);  // move-constructs into `to` and destroys `from`
     void (*destroy)(void* storage);
-    size_t size;  // bytes of the buffer in use, copied when `move` is null
   };
 
   template <typename Stored>
@@ -98,14 +97,12 @@ class SmallFunction<void(Args...)> {
                             inline_object<Stored>(from).~Stored();
                           },
       trivial<Stored>() ? nullptr : +[](void* storage) { inline_object<Stored>(storage).~Stored(); },
-      sizeof(Stored),
   };
   template <typename Stored>
   static constexpr Ops kHeapOps{
       [](void* storage, Args&&... args) { (*boxed_object<Stored>(storage))(std::forward<Args>(args)...); },
       nullptr,  // the pointer is copied
       [](void* storage) { delete boxed_object<Stored>(storage); },
-      sizeof(Stored*),
   };
 
   // Moves `other`'s callable into this (ops_ already copied) and leaves `other` empty.
@@ -114,7 +111,9 @@ class SmallFunction<void(Args...)> {
       if (ops_->move != nullptr) {
         ops_->move(storage_, other.storage_);
       } else {
-        std::memcpy(storage_, other.storage_, ops_->size);
+        // The whole buffer, a fixed size: a few vector moves instead of a call to memcpy with
+        // the capture's size (the bytes past it are copied but never read).
+        std::memcpy(storage_, other.storage_, kInlineBytes);
       }
     }
     other.ops_ = nullptr;

@@ -12,6 +12,9 @@ constexpr int64_t kBillion = 1'000'000'000;
 
 // floor(a * b / kBillion) without overflow for |a| < 2^62 and |b| <= 2^31.
 int64_t scale_floor(int64_t a, int64_t b) {
+  if (b == 0) {
+    return 0;  // a clock without drift (nearly every clock): no 128-bit division
+  }
   const Int128 product = static_cast<Int128>(a) * b;
   Int128 quotient = product / kBillion;
   if (product % kBillion != 0 && product < 0) {
@@ -39,6 +42,12 @@ SimTime NodeClock::global_when(LocalTime deadline, SimTime not_before) const {
   // Solve elapsed·(1 + drift) >= deadline − anchor_local for the smallest elapsed. The estimate
   // is within a nanosecond or two of the answer; the loops settle the rounding exactly.
   const int64_t needed = deadline.ns - anchor_local_.ns;
+  if (drift_ppb_ == 0) {
+    // local = anchor_local + elapsed exactly: the answer needs no estimate.
+    const SimTime when{anchor_global_.ns + needed};
+    CONSIM_ASSERT(when > not_before);
+    return when;
+  }
   const Int128 numerator = static_cast<Int128>(needed) * kBillion;
   const int64_t rate = kBillion + drift_ppb_;
   int64_t elapsed = static_cast<int64_t>(numerator / rate);

@@ -30,41 +30,40 @@ void Disk::set_params(const DiskParams& params) {
   params_ = params;
 }
 
-void Disk::write(Op op) {
+Disk::Op& Disk::write(OpKind kind, const std::string& file) {
+  // Built in place at the end of the pending list: no Op is moved per write.
+  Op& op = pending_.emplace_back();
   op.seq = next_op_seq_++;
+  op.kind = kind;
+  op.file = file;
   ++stats_.writes;
-  for (const DiskRecord& record : op.records) {
-    stats_.bytes_written += record.bytes;
-  }
-  stats_.bytes_written += op.appended.bytes;
-  pending_.push_back(std::move(op));
+  return op;
 }
 
 void Disk::append(const std::string& file, DiskRecord record) {
   CONSIM_ASSERT(!record.torn);
-  Op op{0, OpKind::kAppend, file, {}, 0, {}};
-  op.appended = std::move(record);
-  write(std::move(op));
+  stats_.bytes_written += record.bytes;
+  write(OpKind::kAppend, file).appended = std::move(record);
 }
 
-void Disk::truncate_suffix(const std::string& file, size_t keep) {
-  write(Op{0, OpKind::kTruncateSuffix, file, {}, keep, {}});
-}
+void Disk::truncate_suffix(const std::string& file, size_t keep) { write(OpKind::kTruncateSuffix, file).count = keep; }
 
-void Disk::truncate_prefix(const std::string& file, size_t drop) {
-  write(Op{0, OpKind::kTruncatePrefix, file, {}, drop, {}});
-}
+void Disk::truncate_prefix(const std::string& file, size_t drop) { write(OpKind::kTruncatePrefix, file).count = drop; }
 
 void Disk::replace(const std::string& file, std::vector<DiskRecord> records) {
-  write(Op{0, OpKind::kReplace, file, std::move(records), 0, {}});
+  for (const DiskRecord& record : records) {
+    stats_.bytes_written += record.bytes;
+  }
+  write(OpKind::kReplace, file).records = std::move(records);
 }
 
 void Disk::replace_one(const std::string& file, DiskRecord record) {
   CONSIM_ASSERT(!record.torn);
-  write(Op{0, OpKind::kReplaceOne, file, {}, 0, std::move(record)});
+  stats_.bytes_written += record.bytes;
+  write(OpKind::kReplaceOne, file).appended = std::move(record);
 }
 
-void Disk::remove(const std::string& file) { write(Op{0, OpKind::kRemove, file, {}, 0, {}}); }
+void Disk::remove(const std::string& file) { write(OpKind::kRemove, file); }
 
 void Disk::apply(const Op& op, DiskImage& image) {
   switch (op.kind) {
@@ -101,6 +100,23 @@ void Disk::apply(const Op& op, DiskImage& image) {
   }
 }
 
+void Disk::apply_taking(Op& op, DiskImage& image) {
+  switch (op.kind) {
+    case OpKind::kAppend:
+      image[op.file].push_back(std::move(op.appended));
+      return;
+    case OpKind::kReplaceOne: {
+      std::vector<DiskRecord>& records = image[op.file];
+      records.clear();
+      records.push_back(std::move(op.appended));
+      return;
+    }
+    default:
+      apply(op, image);
+      return;
+  }
+}
+
 DiskImage Disk::current() const {
   DiskImage image = durable_;
   for (const Op& op : pending_) {
@@ -128,18 +144,26 @@ SyncId Disk::sync(SyncCallback done) {
 }
 
 void Disk::complete_sync(SyncId id) {
-  if (syncs_.empty() || syncs_.front().id != id) {
+  if (syncs_head_ == syncs_.size() || syncs_[syncs_head_].id != id) {
     return;  // the machine crashed after this sync was issued
   }
   // Completion times never decrease between crashes, and equal times run in scheduling order.
-  const PendingSync sync = std::move(syncs_.front());
-  syncs_.pop_front();
+  const PendingSync sync = std::move(syncs_[syncs_head_]);
+  ++syncs_head_;
+  if (syncs_head_ == syncs_.size()) {
+    syncs_.clear();
+    syncs_head_ = 0;
+  } else if (syncs_head_ >= 64 && syncs_head_ * 2 >= syncs_.size()) {
+    // Never drained (syncs always in flight): drop the consumed front now and then.
+    syncs_.erase(syncs_.begin(), syncs_.begin() + static_cast<std::ptrdiff_t>(syncs_head_));
+    syncs_head_ = 0;
+  }
   const uint64_t upto_seq = sync.upto_seq;
   const SyncCallback& done = sync.done;
   size_t made_durable = 0;
   if (!params_.lying_sync) {
     while (made_durable < pending_.size() && pending_[made_durable].seq <= upto_seq) {
-      apply(pending_[made_durable], durable_);
+      apply_taking(pending_[made_durable], durable_);
       ++made_durable;
     }
     pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(made_durable));
@@ -157,6 +181,7 @@ void Disk::complete_sync(SyncId id) {
 
 void Disk::crash() {
   syncs_.clear();
+  syncs_head_ = 0;
   ++stats_.crashes;
   stats_.writes_lost += pending_.size();
   bool torn = false;

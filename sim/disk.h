@@ -11,7 +11,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <string>
 #include <vector>
@@ -95,8 +94,11 @@ class Disk {
     DiskRecord appended;              // append, replace with one: the record (no vector for it)
   };
 
-  void write(Op op);
+  // A new pending write of `kind` to `file`, numbered; the caller fills in the rest.
+  Op& write(OpKind kind, const std::string& file);
   static void apply(const Op& op, DiskImage& image);
+  // The same for an op about to be dropped: its record moves into the image instead of a copy.
+  static void apply_taking(Op& op, DiskImage& image);
   // Syncs in flight, oldest first: they complete in the order they were requested, so a
   // completion is always the front one's (and its event captures only the disk and the id). A
   // crash drops them all; their events then find another id, or none, at the front.
@@ -113,7 +115,10 @@ class Disk {
   Rng rng_;
   DiskImage durable_;
   std::vector<Op> pending_;  // ordered by seq
-  std::deque<PendingSync> syncs_;
+  // Oldest first from syncs_head_ (a vector and a read position: unlike a deque, it allocates
+  // nothing once it has grown to the most syncs ever in flight).
+  std::vector<PendingSync> syncs_;
+  size_t syncs_head_ = 0;
   uint64_t next_op_seq_ = 1;
   uint64_t next_sync_id_ = 1;
   SimTime last_sync_done_;

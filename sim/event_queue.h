@@ -34,31 +34,54 @@ class EventQueue {
 
   // Pops the earliest live event into (at, callback). Returns false when none is left.
   bool pop(SimTime& at, Callback& callback);
-  // Time of the earliest live event, or SimTime::max() when there is none.
-  SimTime next_time();
+  // Time of the earliest live event, or SimTime::max() when there is none. Inline: asked before
+  // every event by Simulator::run_until.
+  SimTime next_time() {
+    drop_cancelled_top();
+    return heap_.empty() ? SimTime::max() : SimTime{entry_time_ns(heap_.front())};
+  }
 
   bool empty() const { return live_ == 0; }
   size_t size() const { return live_; }
   uint64_t scheduled_total() const { return next_seq_ - 1; }
 
  private:
+  // One heap entry in two words: the time (sign bit flipped, so that unsigned order is signed
+  // order), then the sequence with the slot in its lowest bits. Sequences are unique, so the slot
+  // bits never decide an order; and a heap of 16-byte entries moves less than one of three fields.
+  static constexpr int kSlotBits = 24;
+  static constexpr uint64_t kSlotMask = (uint64_t{1} << kSlotBits) - 1;
+  static constexpr uint64_t kSeqMax = (uint64_t{1} << (64 - kSlotBits)) - 1;
+  static constexpr uint64_t kSignBit = uint64_t{1} << 63;
   struct Entry {
-    int64_t time_ns;
-    uint64_t seq;
-    uint32_t slot;
+    uint64_t time;   // SimTime::ns with the sign bit flipped
+    uint64_t order;  // seq << kSlotBits | slot
   };
+  static Entry make_entry(SimTime at, uint64_t seq, uint32_t slot) {
+    return Entry{static_cast<uint64_t>(at.ns) ^ kSignBit, seq << kSlotBits | slot};
+  }
+  static int64_t entry_time_ns(const Entry& entry) { return static_cast<int64_t>(entry.time ^ kSignBit); }
+  static uint64_t entry_seq(const Entry& entry) { return entry.order >> kSlotBits; }
+  static uint32_t entry_slot(const Entry& entry) { return static_cast<uint32_t>(entry.order & kSlotMask); }
+  // Time first (nearly always decides), then scheduling order.
+  static bool before(const Entry& a, const Entry& b) {
+    return a.time < b.time || (a.time == b.time && a.order < b.order);
+  }
   struct Slot {
     uint64_t seq = 0;  // the live event in this slot, 0 when cancelled or free
     Callback callback;
   };
 
-  static bool before(const Entry& a, const Entry& b) {
-    return a.time_ns < b.time_ns || (a.time_ns == b.time_ns && a.seq < b.seq);
+  // Whether the top of the heap was cancelled (checked before every pop; rarely true).
+  bool top_cancelled() const { return slots_[entry_slot(heap_.front())].seq != entry_seq(heap_.front()); }
+  void drop_cancelled_top() {
+    while (!heap_.empty() && top_cancelled()) {
+      drop_top();
+    }
   }
+  void drop_top();
   void sift_up(size_t index);
-  void sift_down(size_t index);
   void pop_top();
-  void drop_cancelled_top();
 
   std::vector<Entry> heap_;
   std::vector<Slot> slots_;

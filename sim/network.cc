@@ -77,11 +77,12 @@ TrafficCount& Network::count_for(std::string_view kind) {
 void Network::trace_send(const Packet& packet) {
   ++stats_.sent.messages;
   stats_.sent.bytes += packet.bytes;
-  TrafficCount& by_kind = count_for(packet.payload->kind());
+  const std::string_view kind = packet.payload->kind();
+  TrafficCount& by_kind = count_for(kind);
   ++by_kind.messages;
   by_kind.bytes += packet.bytes;
   TraceEvent event = sim_.event("net.send");
-  event.node(packet.from).add("to", packet.to).add("id", packet.id).add("msg", packet.payload->kind());
+  event.node(packet.from).add("to", packet.to).add("id", packet.id).add("msg", kind);
   event.add("channel", channel_name(packet.channel)).add("bytes", packet.bytes);
   if (packet.channel == Channel::kStream) {
     event.add("conn", packet.conn.value);

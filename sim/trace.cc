@@ -65,31 +65,6 @@ void append_canonical_json(const TraceRecord& record, std::string& out) {
   out.push_back('}');
 }
 
-namespace detail {
-
-void Hasher::add_long(std::string_view bytes) {
-  add(static_cast<uint64_t>(bytes.size()));
-  size_t i = 0;
-  for (; i + 8 <= bytes.size(); i += 8) {
-    add(load_word(bytes.data() + i, 8));
-  }
-  if (i < bytes.size()) {
-    add(load_word(bytes.data() + i, bytes.size() - i));
-  }
-}
-
-void fold_field(Hasher& hasher, const Name& key, const FieldValue& value) {
-  if (const auto* integer = std::get_if<int64_t>(&value)) {
-    fold_field(hasher, key, *integer);
-  } else if (const auto* text = std::get_if<std::string>(&value)) {
-    fold_field(hasher, key, std::string_view(*text));
-  } else {
-    fold_field(hasher, key, std::get<bool>(value));
-  }
-}
-
-}  // namespace detail
-
 namespace {
 
 uint64_t fields_hash(const Fields& fields) {

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "base/assert.h"
+#include "base/field_hash.h"
 #include "base/fields.h"
 #include "base/time.h"
 #include "sim/ids.h"
@@ -47,64 +48,10 @@ struct TraceRecord {
 };
 
 namespace detail {
-
-// A streaming 64-bit hash over integers: xor in, multiply, xor-shift (the murmur3 finalizer's
-// shape). Not cryptographic; it only has to make accidental collisions between runs unlikely.
-class Hasher {
- public:
-  explicit Hasher(uint64_t state) : state_(state) {}
-  void add(uint64_t value) {
-    state_ ^= value;
-    state_ *= 0xff51afd7ed558ccdULL;
-    state_ ^= state_ >> 32;
-  }
-  // The length, then the bytes as little-endian words (the last one zero-padded). Inline for the
-  // short strings nearly every record carries (node names, message kinds); longer ones go out of line.
-  void add(std::string_view bytes) {
-    if (bytes.size() > 8) {
-      add_long(bytes);
-      return;
-    }
-    add(static_cast<uint64_t>(bytes.size()));
-    if (!bytes.empty()) {
-      add(load_word(bytes.data(), bytes.size()));
-    }
-  }
-  uint64_t value() const { return state_; }
-
-  // Up to 8 bytes read as a little-endian word, whatever the machine.
-  static uint64_t load_word(const char* data, size_t count) {
-    uint64_t word = 0;
-    std::memcpy(&word, data, count);
-    if constexpr (std::endian::native == std::endian::big) {
-      word = __builtin_bswap64(word);
-    }
-    return word;
-  }
-
- private:
-  void add_long(std::string_view bytes);
-  uint64_t state_;
-};
-
-inline constexpr uint64_t kEmptyFieldsHash = 0x3c6ef372fe94f82bULL;
-
-// One field folded into the hash of a record's fields: the key's hash with the value's type in
-// its low bits (0 integer, 1 string, 2 boolean, the FieldValue alternatives), then the value.
-inline void fold_field(Hasher& hasher, const Name& key, int64_t value) {
-  hasher.add(key.hash() ^ 0);
-  hasher.add(static_cast<uint64_t>(value));
-}
-inline void fold_field(Hasher& hasher, const Name& key, std::string_view value) {
-  hasher.add(key.hash() ^ 1);
-  hasher.add(value);
-}
-inline void fold_field(Hasher& hasher, const Name& key, bool value) {
-  hasher.add(key.hash() ^ 2);
-  hasher.add(value ? 1 : 0);
-}
-void fold_field(Hasher& hasher, const Name& key, const FieldValue& value);
-
+// The field hash lives in base/ (protocol events use it too); these names are the trace's.
+using consim::fold_field;
+using consim::Hasher;
+using consim::kEmptyFieldsHash;
 }  // namespace detail
 
 // Builds a record's kind, node and fields; the time is stamped by the Trace.
@@ -125,6 +72,13 @@ class TraceEvent {
   }
   // A record with fields built elsewhere (a protocol's event), taken over without a copy.
   TraceEvent(Name kind, Fields&& fields);
+  // The same with the fields' hash already computed (protocols::Event::fields_hash(), folded as
+  // detail::fold_field folds each field, in order), so that the fields are not read again.
+  TraceEvent(Name kind, Fields&& fields, uint64_t fields_hash) : keep_(Keep::fields), hash_(fields_hash) {
+    record_.kind = kind;
+    record_.fields = std::move(fields);
+    field_count_ = static_cast<uint32_t>(record_.fields.size());
+  }
   ~TraceEvent() { release_fields(std::move(record_.fields)); }
   TraceEvent(const TraceEvent&) = default;
   TraceEvent(TraceEvent&&) = default;
@@ -142,10 +96,9 @@ class TraceEvent {
   TraceEvent& add(Name key, V value) & {
     ++field_count_;
     if (keep_ == Keep::fields) {
-      record_.fields.emplace_back(key, to_value(value));
-      fold(key, record_.fields.back().second);
+      add_field(key, value);
     } else {
-      fold(key, value);
+      fold(key, value);  // the busiest path (hash-only records) stays inline
     }
     return *this;
   }
@@ -156,6 +109,11 @@ class TraceEvent {
 
  private:
   friend class Trace;
+  template <typename V>
+  [[gnu::noinline]] void add_field(Name key, V value) {
+    record_.fields.emplace_back(key, to_value(value));
+    fold(key, record_.fields.back().second);
+  }
   static TraceValue to_value(bool value) { return value; }
   static TraceValue to_value(int value) { return static_cast<int64_t>(value); }
   static TraceValue to_value(uint32_t value) { return static_cast<int64_t>(value); }
@@ -275,6 +233,10 @@ class Trace {
     const Interest& home = interest_[kind.hash() % interest_.size()];
     if (home.known && home.kind_hash == kind.hash()) {
       return home.subscribers;
+    }
+    const Interest& next = interest_[(kind.hash() + 1) % interest_.size()];  // the first probe
+    if (next.known && next.kind_hash == kind.hash()) {
+      return next.subscribers;
     }
     return interested_slow(kind);
   }

@@ -1,5 +1,6 @@
 #include "sim/world.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "base/assert.h"
@@ -34,8 +35,9 @@ TimerId HostContext::set_timer(LocalTime deadline, uint64_t tag) {
   World::Host& host = world_->at(host_);
   CONSIM_ASSERT(host.state == HostState::kUp);
   const uint64_t id = world_->next_timer_id_++;
-  host.timers.emplace(id, World::Timer{deadline, tag, EventId{}, false});
-  world_->schedule_timer(host_, id);
+  CONSIM_ASSERT(host.timers.empty() || host.timers.back().first < id);
+  World::Timer& timer = host.timers.emplace_back(id, World::Timer{deadline, tag, EventId{}, false}).second;
+  world_->schedule_timer(host_, host, timer, id);  // the new timer is at hand: no lookup
   return TimerId{id};
 }
 
@@ -46,7 +48,7 @@ TimerId HostContext::set_timer_after(Duration local_delay, uint64_t tag) {
 
 bool HostContext::cancel_timer(TimerId timer) {
   World::Host& host = world_->at(host_);
-  auto it = host.timers.find(timer.value);
+  auto it = World::find_timer(host, timer.value);
   if (it == host.timers.end()) {
     return false;
   }
@@ -240,9 +242,13 @@ void World::set_clock_drift_ppb(HostId host, int64_t drift_ppb) {
   reschedule_timers(host);
 }
 
-void World::schedule_timer(HostId host, uint64_t timer_id) {
-  Host& target = at(host);
-  Timer& timer = target.timers.at(timer_id);
+World::TimerIt World::find_timer(Host& target, uint64_t timer_id) {
+  auto it = std::lower_bound(target.timers.begin(), target.timers.end(), timer_id,
+                             [](const std::pair<uint64_t, Timer>& entry, uint64_t id) { return entry.first < id; });
+  return it != target.timers.end() && it->first == timer_id ? it : target.timers.end();
+}
+
+void World::schedule_timer(HostId host, Host& target, Timer& timer, uint64_t timer_id) {
   const SimTime when = target.clock.global_when(timer.deadline, sim_.now());
   timer.event = sim_.schedule_at(when, [this, host, timer_id] { fire_timer(host, timer_id); });
 }
@@ -252,20 +258,20 @@ void World::reschedule_timers(HostId host) {
   for (auto& [id, timer] : target.timers) {
     if (!timer.fired) {
       sim_.cancel(timer.event);
-      schedule_timer(host, id);
+      schedule_timer(host, target, timer, id);
     }
   }
 }
 
 void World::fire_timer(HostId host, uint64_t timer_id) {
   Host& target = at(host);
-  auto it = target.timers.find(timer_id);
+  auto it = find_timer(target, timer_id);
   CONSIM_ASSERT(it != target.timers.end());
   it->second.fired = true;
   const uint64_t incarnation = target.incarnation;
   dispatch(host, [this, host, timer_id, incarnation] {
     Host& owner = at(host);
-    auto found = owner.timers.find(timer_id);
+    auto found = find_timer(owner, timer_id);
     if (owner.incarnation != incarnation || found == owner.timers.end()) {
       return;  // cancelled while the host was paused
     }

@@ -147,7 +147,10 @@ class World : private NetworkSink {
     NodeClock clock;
     std::unique_ptr<Disk> disk;
     std::unique_ptr<Process> process;
-    std::map<uint64_t, Timer> timers;  // by TimerId: re-conversion iterates in a fixed order
+    // By TimerId, ascending (ids only grow, so a new timer goes at the end): re-conversion
+    // iterates in a fixed order. A host has a handful of timers; a sorted vector keeps arming
+    // and firing (every tick) free of allocations.
+    std::vector<std::pair<uint64_t, Timer>> timers;
     SimTime paused_until;
     EventId resume_event;
     std::vector<std::function<void()>> deferred;
@@ -163,7 +166,10 @@ class World : private NetworkSink {
   void dispatch(HostId host, Handler&& handler);
   void start(HostId host, const DiskImage& recovered);
   void resume(HostId host);
-  void schedule_timer(HostId host, uint64_t timer_id);
+  using TimerIt = std::vector<std::pair<uint64_t, Timer>>::iterator;
+  // The timer `timer_id` of `target`, or timers.end().
+  static TimerIt find_timer(Host& target, uint64_t timer_id);
+  void schedule_timer(HostId host, Host& target, Timer& timer, uint64_t timer_id);
   void fire_timer(HostId host, uint64_t timer_id);
   void reschedule_timers(HostId host);
 

@@ -148,8 +148,8 @@ bool RaftInvariants::check_recovered_leniently(sim::HostId id, const LogPoint& l
                                                uint64_t snapshot_hash) {
   const LogMirror& log = node(id).log;
   const uint64_t held = committed_prefix(log);
-  const auto at_last = committed_.find(last.index);
-  const bool replaced = last.index <= held && at_last != committed_.end() && at_last->second.hash != last.hash;
+  const GhostEntry* at_last = committed_.find(last.index);
+  const bool replaced = last.index <= held && at_last != nullptr && at_last->hash != last.hash;
   if (last.index < held || replaced) {
     fail("committed_is_durable",
          id.name() + " restarted with its log ending at " + describe_entry(last.index, last.term) +
@@ -157,8 +157,8 @@ bool RaftInvariants::check_recovered_leniently(sim::HostId id, const LogPoint& l
          {id});
     return false;
   }
-  const auto at_snapshot = committed_.find(snapshot_index);
-  if (snapshot_index > 0 && at_snapshot != committed_.end() && at_snapshot->second.hash != snapshot_hash) {
+  const GhostEntry* at_snapshot = committed_.find(snapshot_index);
+  if (snapshot_index > 0 && at_snapshot != nullptr && at_snapshot->hash != snapshot_hash) {
     fail("state_machine_safety",
          id.name() + " restarted with a snapshot at index " + std::to_string(snapshot_index) +
              " that disagrees with the committed log",
@@ -185,15 +185,15 @@ void RaftInvariants::rebuild_mirror(NodeState& state, const LogPoint& last, uint
   const LogMirror old = state.log;
   const uint64_t held = committed_prefix(old);
   const std::optional<GhostEntry> old_last = old.at(last.index);
-  const auto g_last = committed_.find(last.index);
+  const GhostEntry* g_last = committed_.find(last.index);
   const bool same_as_old = old_last.has_value() && old_last->hash == last.hash;
-  const bool same_as_g = g_last != committed_.end() && g_last->second.hash == last.hash;
+  const bool same_as_g = g_last != nullptr && g_last->hash == last.hash;
   const auto known = [&](uint64_t i) -> std::optional<GhostEntry> {
     if (same_as_old || (!same_as_g && i <= held)) {
       return old.at(i);
     }
-    const auto g = committed_.find(i);
-    return same_as_g && g != committed_.end() ? std::optional<GhostEntry>(g->second) : std::nullopt;
+    const GhostEntry* g = committed_.find(i);
+    return same_as_g && g != nullptr ? std::optional<GhostEntry>(*g) : std::nullopt;
   };
   GhostEntry snapshot{0, snapshot_hash};
   if (const std::optional<GhostEntry> entry =

@@ -56,6 +56,7 @@
 #include <vector>
 
 #include "base/time.h"
+#include "checkers/invariants/committed_log.h"
 #include "checkers/invariants/log_mirror.h"
 #include "checkers/invariants/violation.h"
 #include "sim/ids.h"
@@ -109,6 +110,9 @@ class RaftInvariants {
     std::optional<Voters> config;
     std::vector<PendingCommit> pending;
     bool events_lost = false;  // crashed after a sync, before that Ready's events
+    // The last vote record_vote() accepted from this node: every raft.persist repeats it, and a
+    // repeat needs no lookup in votes_ (it is there, for the same candidate).
+    std::optional<std::pair<uint64_t, sim::HostId>> last_vote;
   };
   enum class Holds { kYes, kNo, kUnknown };
   struct HashOwner {
@@ -158,22 +162,85 @@ class RaftInvariants {
   Holds holds(const LogMirror& log, uint64_t index) const;
   uint64_t committed_term(uint64_t index) const;  // 0 when G does not know it
 
-  NodeState& node(sim::HostId id) { return nodes_[id]; }
+  // Asked several times for nearly every record: small host indexes are cached.
+  NodeState& node(sim::HostId id) {
+    if (id.index < node_cache_.states.size() && node_cache_.states[id.index] != nullptr) {
+      return *node_cache_.states[id.index];
+    }
+    return node_slow(id);
+  }
+  NodeState& node_slow(sim::HostId id);
   // Records the first violation, blamed on the record being judged (now_, now_index_).
   void fail(std::string_view invariant, std::string message, std::vector<sim::HostId> nodes);
 
   std::map<sim::HostId, NodeState> nodes_;
-  std::map<uint64_t, GhostEntry> committed_;  // G, index -> entry (gaps only where unknown)
+  // host index -> its state in nodes_ (whose nodes never move, not even when the map is moved).
+  // A copy of the checker starts with an empty cache: the pointers would be the original's.
+  struct NodeCache {
+    static constexpr uint32_t kMaxIndex = 64;
+    std::vector<NodeState*> states;
+    NodeCache() = default;
+    NodeCache(const NodeCache& /*other*/) {}
+    NodeCache(NodeCache&&) = default;
+    NodeCache& operator=(const NodeCache& other) {
+      if (this != &other) {
+        states.clear();
+      }
+      return *this;
+    }
+    NodeCache& operator=(NodeCache&&) = default;
+    ~NodeCache() = default;
+  };
+  NodeCache node_cache_;
+  CommittedLog committed_;  // G, index -> entry (gaps only where unknown)
   uint64_t committed_max_ = 0;
   std::map<uint64_t, uint64_t> commit_points_;  // entry term -> largest index a leader committed at
-  // (index, term) -> first hash seen; looked up for nearly every record and never iterated, so
-  // hashed rather than ordered.
-  struct IndexTermHash {
-    size_t operator()(const std::pair<uint64_t, uint64_t>& key) const {
-      return static_cast<size_t>((key.first * 0x9e3779b97f4a7c15ULL) ^ (key.second + (key.first >> 29)));
+  // (index, term) -> first hash seen; looked up for nearly every record and never iterated. The
+  // first term seen at an index (nearly always the only one) sits in a vector by index; other
+  // terms, and indexes far beyond the vector (a corrupt trace), in a hash map.
+  class EntryHashes {
+   public:
+    // The owner recorded for (index, term), and whether it was recorded just now as `owner`.
+    std::pair<const HashOwner*, bool> try_emplace(uint64_t index, uint64_t term, const HashOwner& owner) {
+      if (index < dense_.size() + kMaxGap) {
+        if (index >= dense_.size()) {
+          dense_.resize(index + 1);
+        }
+        Slot& slot = dense_[index];
+        if (slot.used && slot.term == term) {
+          return {&slot.owner, false};
+        }
+        if (!slot.used) {
+          if (!others_.empty()) {
+            const auto it = others_.find(std::pair{index, term});  // recorded before the vector reached it
+            if (it != others_.end()) {
+              return {&it->second, false};
+            }
+          }
+          slot = Slot{term, owner, true};
+          return {&slot.owner, true};
+        }
+      }
+      const auto [it, inserted] = others_.try_emplace(std::pair{index, term}, owner);
+      return {&it->second, inserted};
     }
+
+   private:
+    static constexpr uint64_t kMaxGap = uint64_t{1} << 16;
+    struct Slot {
+      uint64_t term = 0;
+      HashOwner owner;
+      bool used = false;
+    };
+    struct IndexTermHash {
+      size_t operator()(const std::pair<uint64_t, uint64_t>& key) const {
+        return static_cast<size_t>((key.first * 0x9e3779b97f4a7c15ULL) ^ (key.second + (key.first >> 29)));
+      }
+    };
+    std::vector<Slot> dense_;
+    std::unordered_map<std::pair<uint64_t, uint64_t>, HashOwner, IndexTermHash> others_;
   };
-  std::unordered_map<std::pair<uint64_t, uint64_t>, HashOwner, IndexTermHash> hashes_;
+  EntryHashes hashes_;
   std::vector<sim::HostId> holders_scratch_;  // check_commit_quorum's buffer
   std::map<uint64_t, std::vector<sim::HostId>> leaders_by_term_;
   std::map<std::pair<sim::HostId, uint64_t>, sim::HostId> votes_;  // (voter, term) -> candidate

@@ -8,10 +8,12 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <variant>
 #include <vector>
 
+#include "base/field_hash.h"
 #include "base/fields.h"
 #include "base/payload.h"
 #include "protocols/common/ids.h"
@@ -82,9 +84,11 @@ class Event {
   Event& operator=(Event&&) = default;
 
   // On a temporary, add() returns it as an rvalue so that `emit(Event("x").add(...))` moves.
+  // Each field is also folded into the fields' hash (base/field_hash.h) as it is added, so that
+  // the trace need not read the fields again to digest the record.
   template <typename V>
   Event& add(Name key, V value) & {
-    fields_.emplace_back(key, to_value(value));
+    put(key, value);
     return *this;
   }
   template <typename V>
@@ -94,23 +98,45 @@ class Event {
 
   Name kind() const { return kind_; }
   const Fields& fields() const { return fields_; }
+  // The hash of fields(), as the trace folds a record's fields (detail::fold_field in order).
+  uint64_t fields_hash() const { return hash_.value(); }
   // The fields, taken: the event is left without any.
   Fields take_fields() && { return std::move(fields_); }
 
  private:
-  static Value to_value(bool value) { return value; }
-  static Value to_value(int value) { return static_cast<int64_t>(value); }
-  static Value to_value(uint32_t value) { return static_cast<int64_t>(value); }
-  static Value to_value(int64_t value) { return value; }
-  static Value to_value(uint64_t value) { return static_cast<int64_t>(value); }
-  static Value to_value(std::string_view value) { return std::string(value); }
-  static Value to_value(const std::string& value) { return value; }
-  static Value to_value(const char* value) { return std::string(value); }
-  static Value to_value(NodeId node) { return node.name(); }
-  static Value to_value(Term term) { return static_cast<int64_t>(term.value); }
-  static Value to_value(LogIndex index) { return static_cast<int64_t>(index.value); }
+  // The value built in place as its alternative of FieldValue (0 integer, 1 string, 2 boolean).
+  template <size_t I, typename T>
+  void emplace(Name key, T&& value) {
+    fields_.emplace_back(std::piecewise_construct, std::forward_as_tuple(key),
+                         std::forward_as_tuple(std::in_place_index<I>, std::forward<T>(value)));
+  }
+  void put_integer(Name key, int64_t value) {
+    fold_field(hash_, key, value);
+    emplace<0>(key, value);
+  }
+  void put_string(Name key, std::string value) {
+    fold_field(hash_, key, std::string_view(value));
+    emplace<1>(key, std::move(value));
+  }
+  // One overload per accepted type, as FieldValue stores it.
+  void put(Name key, bool value) {
+    fold_field(hash_, key, value);
+    emplace<2>(key, value);
+  }
+  void put(Name key, int value) { put_integer(key, static_cast<int64_t>(value)); }
+  void put(Name key, uint32_t value) { put_integer(key, static_cast<int64_t>(value)); }
+  void put(Name key, int64_t value) { put_integer(key, value); }
+  void put(Name key, uint64_t value) { put_integer(key, static_cast<int64_t>(value)); }
+  void put(Name key, std::string_view value) { put_string(key, std::string(value)); }
+  void put(Name key, const std::string& value) { put_string(key, value); }
+  void put(Name key, const char* value) { put_string(key, std::string(value)); }
+  void put(Name key, NodeId node) { put_string(key, node.name()); }
+  void put(Name key, Term term) { put_integer(key, static_cast<int64_t>(term.value)); }
+  void put(Name key, LogIndex index) { put_integer(key, static_cast<int64_t>(index.value)); }
+
   Name kind_;
   Fields fields_;
+  Hasher hash_{kEmptyFieldsHash};
 };
 
 // How a client wants a read served.

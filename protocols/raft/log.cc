@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/assert.h"
+#include "protocols/raft/messages.h"
 
 namespace consim::protocols::raft {
 
@@ -56,6 +57,9 @@ const Entry& RaftLog::at(LogIndex index) const {
 std::vector<Entry> RaftLog::slice(LogIndex from, size_t max_entries) const {
   CONSIM_ASSERT(from >= first_index());
   std::vector<Entry> out;
+  if (from <= last_index() && max_entries > 0) {
+    out = acquire_entries();  // most slices end up in a message, which hands the buffer back
+  }
   for (LogIndex i = from; i <= last_index() && out.size() < max_entries; i = i.next()) {
     out.push_back(at(i));
   }

@@ -79,6 +79,13 @@ class RaftLog {
 
   // The changes since the last call, oldest first.
   std::vector<LogChange> take_changes() { return std::exchange(changes_, {}); }
+  // The same into `into` (whose earlier contents are dropped): the two buffers trade places and
+  // keep their capacity, so draining after every input allocates nothing.
+  bool has_changes() const { return !changes_.empty(); }
+  void take_changes(std::vector<LogChange>& into) {
+    into.clear();
+    into.swap(changes_);
+  }
 
   // Disk bookkeeping: entries from dirty_from() on are not yet written (or were rewritten).
   LogIndex dirty_from() const { return dirty_from_; }

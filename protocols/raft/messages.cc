@@ -2,6 +2,27 @@
 
 namespace consim::protocols::raft {
 
+namespace {
+constexpr size_t kEntriesPoolMax = 64;
+thread_local std::vector<std::vector<Entry>> entries_pool;
+}  // namespace
+
+std::vector<Entry> acquire_entries() {
+  if (entries_pool.empty()) {
+    return {};
+  }
+  std::vector<Entry> entries = std::move(entries_pool.back());
+  entries_pool.pop_back();
+  return entries;
+}
+
+void recycle_entries(std::vector<Entry>&& entries) {
+  if (entries_pool.size() < kEntriesPoolMax) {
+    entries.clear();
+    entries_pool.push_back(std::move(entries));
+  }
+}
+
 std::string_view message_type_name(MessageType type) {
   switch (type) {
     case MessageType::kPreVote:

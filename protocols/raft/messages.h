@@ -34,7 +34,23 @@ std::string_view message_type_name(MessageType type);
 // Vote and pre-vote requests and responses are answered whatever the term relation; see step().
 bool is_response(MessageType type);
 
+// Entry lists for messages, recycled: nearly every append carries a list of one or a few
+// entries, and its buffer goes back to a small per-thread pool when the message dies.
+std::vector<Entry> acquire_entries();
+void recycle_entries(std::vector<Entry>&& entries);
+
 struct RaftMessage final : Message {
+  RaftMessage() = default;
+  RaftMessage(const RaftMessage&) = default;
+  RaftMessage(RaftMessage&&) = default;
+  RaftMessage& operator=(const RaftMessage&) = default;
+  RaftMessage& operator=(RaftMessage&&) = default;
+  ~RaftMessage() override {
+    if (entries.capacity() != 0) {
+      recycle_entries(std::move(entries));
+    }
+  }
+
   MessageType type = MessageType::kAppend;
   NodeId from;
   NodeId to;

@@ -182,23 +182,35 @@ const Progress* RaftNode::progress(NodeId peer) const {
 // ---------------------------------------------------------------------------------------------
 // Plumbing
 
-void RaftNode::send(RaftMessage message) {
-  message.from = config_.id;
+void RaftNode::send(RaftMessage message) { send(make_pooled<RaftMessage>(std::move(message))); }
+
+std::shared_ptr<RaftMessage> RaftNode::make_message(MessageType type, NodeId to) {
+  auto message = make_pooled<RaftMessage>();
+  message->type = type;
+  message->to = to;
+  return message;
+}
+
+void RaftNode::send(std::shared_ptr<RaftMessage> message) {
+  message->from = config_.id;
   // Forwarded requests carry no term (etcd): they are not part of the term protocol.
-  if (message.type != MessageType::kPropose && message.type != MessageType::kReadIndex &&
-      message.type != MessageType::kTransferLeader && message.term == Term{}) {
-    message.term = term_;
+  if (message->type != MessageType::kPropose && message->type != MessageType::kReadIndex &&
+      message->type != MessageType::kTransferLeader && message->term == Term{}) {
+    message->term = term_;
   }
-  const NodeId to = message.to;
+  const NodeId to = message->to;
   CONSIM_ASSERT(to.valid());
   CONSIM_ASSERT(to != config_.id);
-  auto shared = make_pooled<const RaftMessage>(std::move(message));
-  const uint32_t bytes = shared->bytes();
-  messages_.push_back(Outgoing{to, std::move(shared), bytes, Channel::kDatagram});
+  const uint32_t bytes = message->bytes();
+  messages_.push_back(Outgoing{to, std::move(message), bytes, Channel::kDatagram});
 }
 
 void RaftNode::drain_log_changes() {
-  for (const LogChange& change : log_.take_changes()) {
+  if (!log_.has_changes()) {
+    return;  // after most inputs: nothing appended or truncated
+  }
+  log_.take_changes(changes_);
+  for (const LogChange& change : changes_) {
     if (change.kind == LogChange::Kind::kAppend) {
       emit(Event("raft.append")
                .add("index", change.index)
@@ -375,7 +387,7 @@ Ready RaftNode::ready() {
     durable_change = true;
   }
   if (log_.last_index() > disk_log_last_) {
-    StorageWrite append{Kind::kAppend, kLogFile, {}, 0};
+    StorageWrite append{Kind::kAppend, kLogFile, take_records_buffer(), 0};
     for (LogIndex i = disk_log_last_.next(); i <= log_.last_index(); i = i.next()) {
       append.records.push_back(store(make_pooled<EntryRecord>(log_.at(i))));
     }
@@ -396,8 +408,9 @@ Ready RaftNode::ready() {
          i = i.next()) {
       durable_change = log_.at(i).type == EntryType::kConfChange;
     }
-    ready.writes.push_back(
-        StorageWrite{Kind::kReplace, kHardStateFile, {store(make_pooled<HardStateRecord>(state))}, 0});
+    StorageWrite hard_state{Kind::kReplace, kHardStateFile, take_records_buffer(), 0};
+    hard_state.records.push_back(store(make_pooled<HardStateRecord>(state)));
+    ready.writes.push_back(std::move(hard_state));
     disk_term_ = term_;
     disk_vote_ = vote;
     disk_commit_ = log_.committed();
@@ -448,6 +461,13 @@ Ready RaftNode::ready() {
 void RaftNode::recycle(Ready&& done) {
   // Buffers only: what the batch held is dropped. Members that filled up again meanwhile keep
   // their own buffers.
+  // The record lists of the writes go back to spare_records_ (the writes themselves are cheap).
+  for (StorageWrite& write : done.writes) {
+    if (write.records.capacity() != 0 && spare_records_.size() < kSpareRecordsMax) {
+      write.records.clear();
+      spare_records_.push_back(std::move(write.records));
+    }
+  }
   auto reuse = [](auto& member, auto& buffer) {
     if (member.empty() && member.capacity() < buffer.capacity()) {
       buffer.clear();
@@ -460,6 +480,15 @@ void RaftNode::recycle(Ready&& done) {
   reuse(messages_, done.messages);
   reuse(reads_, done.reads);
   reuse(rejections_, done.rejections);
+}
+
+std::vector<StoredRecord> RaftNode::take_records_buffer() {
+  if (spare_records_.empty()) {
+    return {};
+  }
+  std::vector<StoredRecord> buffer = std::move(spare_records_.back());
+  spare_records_.pop_back();
+  return buffer;
 }
 
 void RaftNode::advance() {

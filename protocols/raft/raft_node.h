@@ -81,6 +81,10 @@ class RaftNode final : public Node {
   // raft_node.cc: plumbing, persistence, recovery
   void recover(const Recovered& disk);
   void send(RaftMessage message);
+  // A message built where it will live (the pool), filled in by the caller and handed to send():
+  // the busiest messages (appends, heartbeats and their answers) skip a move and a destruction.
+  static std::shared_ptr<RaftMessage> make_message(MessageType type, NodeId to);
+  void send(std::shared_ptr<RaftMessage> message);
   void emit(Event event) { events_.push_back(std::move(event)); }
   void drain_log_changes();
   void reset(Term term);
@@ -178,6 +182,11 @@ class RaftNode final : public Node {
   std::vector<Outgoing> messages_;
   std::vector<Event> events_;
   std::vector<StorageWrite> spare_writes_;  // buffers handed back by recycle()
+  // Record lists of written batches, emptied, for the next writes (a log append and a hard state
+  // on nearly every Ready): at most kSpareRecordsMax are kept.
+  static constexpr size_t kSpareRecordsMax = 8;
+  std::vector<std::vector<StoredRecord>> spare_records_;
+  std::vector<StoredRecord> take_records_buffer();
   std::vector<Committed> spare_committed_;
   std::vector<ReadReady> reads_;
   std::vector<Rejection> rejections_;
@@ -196,8 +205,9 @@ class RaftNode final : public Node {
   bool disk_log_torn_ = false;  // raft.log ends in a torn record, to be cut off first
 
   bool ready_in_flight_ = false;
-  std::vector<Entry> handed_out_;  // committed entries of the Ready in flight
-  std::vector<Entry> applying_;    // advance(): the entries being applied (a reused buffer)
+  std::vector<Entry> handed_out_;   // committed entries of the Ready in flight
+  std::vector<Entry> applying_;     // advance(): the entries being applied (a reused buffer)
+  std::vector<LogChange> changes_;  // drain_log_changes(): the log's changes (a reused buffer)
 };
 
 }  // namespace consim::protocols::raft

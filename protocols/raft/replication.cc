@@ -180,13 +180,11 @@ bool RaftNode::send_append(NodeId to, bool send_if_empty) {
   }
   const LogIndex last = entries.empty() ? prev : entries.back().index;
   const bool carried = !entries.empty();
-  RaftMessage message;
-  message.type = MessageType::kAppend;
-  message.to = to;
-  message.index = prev;
-  message.log_term = *prev_term;
-  message.entries = std::move(entries);
-  message.commit = log_.committed();
+  auto message = make_message(MessageType::kAppend, to);
+  message->index = prev;
+  message->log_term = *prev_term;
+  message->entries = std::move(entries);
+  message->commit = log_.committed();
   send(std::move(message));
   progress.sent(last, carried);
   return true;
@@ -194,13 +192,11 @@ bool RaftNode::send_append(NodeId to, bool send_if_empty) {
 
 void RaftNode::send_heartbeat(NodeId to, uint64_t context) {
   const Progress& progress = progress_.at(to);
-  RaftMessage message;
-  message.type = MessageType::kHeartbeat;
-  message.to = to;
+  auto message = make_message(MessageType::kHeartbeat, to);
   // Never tell a follower to commit beyond what it is known to hold (etcd; B06).
-  message.commit = std::min(progress.match(), log_.committed());
-  message.context = context;
-  message.sent_tick = ticks_;
+  message->commit = std::min(progress.match(), log_.committed());
+  message->context = context;
+  message->sent_tick = ticks_;
   send(std::move(message));
 }
 
@@ -334,12 +330,10 @@ void RaftNode::commit_to(LogIndex index) {
 void RaftNode::handle_append(const RaftMessage& message) {
   leader_ = message.from;
   election_elapsed_ = 0;
-  RaftMessage answer;
-  answer.type = MessageType::kAppendResponse;
-  answer.to = message.from;
+  auto answer = make_message(MessageType::kAppendResponse, message.from);
   if (message.index < log_.committed() && !config_.bugs.truncate_on_stale_append) {
     // Everything up to our commit index matches any leader's log: tell it where we are.
-    answer.index = log_.committed();
+    answer->index = log_.committed();
     send(std::move(answer));
     return;
   }
@@ -347,15 +341,15 @@ void RaftNode::handle_append(const RaftMessage& message) {
       log_.maybe_append(message.index, message.log_term, message.entries, config_.bugs.truncate_on_stale_append);
   if (last_new.has_value()) {
     commit_to(std::min(message.commit, *last_new));
-    answer.index = *last_new;
+    answer->index = *last_new;
   } else {
     // Fast backtracking: our last index with a term no later than the probe's, so the leader
     // can skip every entry of a term we do not share.
     const LogIndex hint = log_.find_conflict_by_term(message.index, message.log_term);
-    answer.reject = true;
-    answer.index = message.index;
-    answer.reject_hint = hint;
-    answer.hint_term = log_.term(hint).value_or(Term{});
+    answer->reject = true;
+    answer->index = message.index;
+    answer->reject_hint = hint;
+    answer->hint_term = log_.term(hint).value_or(Term{});
     emit(Event("raft.reject_append").add("from", message.from).add("index", message.index).add("hint", hint));
   }
   send(std::move(answer));
@@ -365,11 +359,9 @@ void RaftNode::handle_heartbeat(const RaftMessage& message) {
   leader_ = message.from;
   election_elapsed_ = 0;
   commit_to(std::min(message.commit, log_.last_index()));
-  RaftMessage answer;
-  answer.type = MessageType::kHeartbeatResponse;
-  answer.to = message.from;
-  answer.context = message.context;
-  answer.sent_tick = message.sent_tick;
+  auto answer = make_message(MessageType::kHeartbeatResponse, message.from);
+  answer->context = message.context;
+  answer->sent_tick = message.sent_tick;
   send(std::move(answer));
 }
 
