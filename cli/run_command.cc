@@ -1,5 +1,7 @@
 #include "cli/run_command.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <ostream>
@@ -24,7 +26,12 @@ int run_run(const RunCommandOptions& options, std::ostream& out, std::ostream& e
   harness::RunOptions run_options;
   run_options.seed = options.seed;
   run_options.out_dir = options.out_dir;
-  run_options.explain = options.explain ? &out : nullptr;
+  // With --json, stdout is the summary alone: the narration goes to stderr.
+  run_options.explain = options.explain ? (options.json ? &err : &out) : nullptr;
+  // Long runs show progress when stderr is a terminal (never in files or CI logs).
+  if (isatty(STDERR_FILENO) != 0 && scenario.duration_ms >= 60'000) {
+    run_options.progress = &err;
+  }
   run_options.version = CONSIM_VERSION;
   const harness::RunResult result = harness::run_scenario(scenario, run_options);
   if (!result.report.has_value()) {

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <ostream>
 #include <set>
 #include <sstream>
 #include <typeinfo>
@@ -108,6 +109,7 @@ class ScenarioRun {
   // Runs events up to `until`, or until the invariants fail, or `done` holds; false if stopped
   // by a violation.
   bool run_until(SimTime until, const std::function<bool()>& done = nullptr);
+  void report_progress();
   void liveness_phase();
   // The leader's periodic duties the service leaves to the harness: proposing the expiry of
   // sessions (and leases) whose deadline passed by the leader's clock.
@@ -135,6 +137,7 @@ class ScenarioRun {
   uint64_t violation_event_ = 0;
   CheckOutcome liveness_{"liveness", "skipped", ""};
   SimTime workload_end_;
+  SimTime next_progress_;
   uint64_t next_housekeeping_request_ = 1;
   std::set<uint64_t> expiries_recorded_;          // leases or sessions whose expiry is in the history
   uint64_t next_expiry_process_ = 1'000'000'000;  // far above any client's process ids
@@ -261,8 +264,21 @@ bool ScenarioRun::run_until(SimTime until, const std::function<bool()>& done) {
       return true;
     }
     sim_.step();
+    if (options_.progress != nullptr && sim_.now() >= next_progress_) {
+      report_progress();
+    }
   }
   return false;
+}
+
+// Progress reads the simulated clock only: it schedules nothing, so a run with it has the same
+// events, trace and summary as a run without.
+void ScenarioRun::report_progress() {
+  const int64_t step_ns = std::max<int64_t>(workload_end_.ns / 20, 1);
+  const int64_t percent = std::min<int64_t>(100, sim_.now().ns * 100 / std::max<int64_t>(workload_end_.ns, 1));
+  *options_.progress << "\rconsim run: " << percent << "% of " << static_cast<int64_t>(scenario_.duration_ms / 1000)
+                     << " s simulated, " << history_.counts().ok << " operations ok" << std::flush;
+  next_progress_ = SimTime{(sim_.now().ns / step_ns + 1) * step_ns};
 }
 
 void ScenarioRun::housekeeping() {
@@ -305,6 +321,9 @@ void ScenarioRun::run() {
   // Let operations still in flight finish or time out, so the history ends settled.
   const SimTime drain_end = sim_.now() + ms(scenario_.workload.timeout_ms) + Duration::millis(1);
   run_until(drain_end);
+  if (options_.progress != nullptr) {
+    *options_.progress << "\r" << std::string(72, ' ') << "\r" << std::flush;
+  }
 }
 
 void ScenarioRun::liveness_phase() {

@@ -28,6 +28,8 @@ struct RunOptions {
   std::optional<uint64_t> seed;     // overrides the scenario's
   std::string out_dir;              // when set: summary.json, trace.jsonl, history.jsonl written here
   std::ostream* explain = nullptr;  // when set: a narrated timeline, line by line, as it happens
+  // When set (a terminal): a progress line, rewritten in place every 5% of the simulated time.
+  std::ostream* progress = nullptr;
   // Linearizability checker budget, in model steps (deterministic, unlike a time limit).
   uint64_t check_step_limit = 200'000'000;
   std::string version;  // consim's version, for summary.json

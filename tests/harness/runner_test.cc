@@ -111,6 +111,23 @@ TEST(Runner, SameScenarioAndSeedGiveTheSameDigestAndSummary) {
   EXPECT_NE(run(scenario).digest, first.digest);
 }
 
+TEST(Runner, ProgressAndNarrationChangeNothingInTheRun) {
+  Scenario scenario = base(8);
+  add_slow_isolated_leader(scenario);
+  const RunReport quiet = run(scenario);
+  std::ostringstream progress;
+  std::ostringstream narration;
+  RunOptions options;
+  options.progress = &progress;
+  options.explain = &narration;
+  const RunResult loud = run_scenario(scenario, options);
+  ASSERT_TRUE(loud.report.has_value());
+  EXPECT_NE(progress.str().find("% of 6 s simulated"), std::string::npos) << progress.str();
+  EXPECT_FALSE(narration.str().empty());
+  EXPECT_EQ(loud.report->digest, quiet.digest);
+  EXPECT_EQ(loud.report->summary_json, quiet.summary_json);
+}
+
 TEST(Runner, CrashesPartitionsAndLossKeepKvLinearizableOverManySeeds) {
   for (uint64_t seed = 1; seed <= 40; ++seed) {
     Scenario scenario = base(seed);
