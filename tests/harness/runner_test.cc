@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "checkers/linearizability/history_parse.h"
+#include "tests/harness/run_helpers.h"
 
 namespace consim::harness {
 namespace {
@@ -18,39 +19,17 @@ Selector all() { return Selector{Selector::Kind::kAll, 0}; }
 Selector follower() { return Selector{Selector::Kind::kFollower, 0}; }
 
 Scenario base(uint64_t seed) {
-  Scenario scenario;
-  scenario.file = "test";
-  scenario.name = "runner-test";
-  scenario.nodes = 5;
-  scenario.seed = seed;
+  Scenario scenario = test_support::small_scenario(seed, "kv");
   scenario.duration_ms = 6000;
-  scenario.workload.clients = 4;
-  scenario.workload.keys = 2;
   scenario.workload.read_fraction = 0.5;
   scenario.workload.cas_fraction = 0.2;
   scenario.workload.delete_fraction = 0.05;
-  scenario.workload.timeout_ms = 300;
   return scenario;
 }
 
-const CheckOutcome& check(const RunReport& report, const std::string& name) {
-  for (const CheckOutcome& outcome : report.checks) {
-    if (outcome.name == name) {
-      return outcome;
-    }
-  }
-  ADD_FAILURE() << "no check " << name;
-  static const CheckOutcome none;
-  return none;
-}
-
-RunReport run(const Scenario& scenario) {
-  RunResult result = run_scenario(scenario, RunOptions{});
-  EXPECT_TRUE(result.report.has_value()) << result.error;
-  return std::move(*result.report);
-}
-
-Fault at(double ms, FaultAction action) { return Fault{ms, std::move(action)}; }
+using test_support::at;
+using test_support::check;
+using test_support::run;
 
 // The leader's clock slows to half speed, then it is cut off from the other servers for a while.
 void add_slow_isolated_leader(Scenario& scenario) {

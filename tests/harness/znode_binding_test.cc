@@ -13,6 +13,7 @@
 #include "harness/history_recorder.h"
 #include "harness/runner.h"
 #include "harness/service_binding.h"
+#include "tests/harness/run_helpers.h"
 
 namespace consim::harness {
 namespace {
@@ -282,40 +283,17 @@ TEST(ZnodeHistoryDeathTest, OpeningASessionNeverReachesTheHistory) {
 // --- whole runs -----------------------------------------------------------------------------
 
 Scenario znode_base(uint64_t seed) {
-  Scenario scenario;
-  scenario.file = "test";
-  scenario.name = "znode-runner-test";
-  scenario.service = "znode";
-  scenario.nodes = 5;
-  scenario.seed = seed;
+  Scenario scenario = test_support::small_scenario(seed, "znode");
   scenario.duration_ms = 5000;
-  scenario.workload.clients = 4;
-  scenario.workload.keys = 2;
   scenario.workload.read_fraction = 0.4;
   scenario.workload.cas_fraction = 0.3;
   scenario.workload.delete_fraction = 0.1;
-  scenario.workload.timeout_ms = 300;
   return scenario;
 }
 
-const CheckOutcome& check(const RunReport& report, const std::string& name) {
-  for (const CheckOutcome& outcome : report.checks) {
-    if (outcome.name == name) {
-      return outcome;
-    }
-  }
-  ADD_FAILURE() << "no check " << name;
-  static const CheckOutcome none;
-  return none;
-}
-
-Fault at(double ms, FaultAction action) { return Fault{ms, std::move(action)}; }
-
-RunReport run(const Scenario& scenario) {
-  RunResult result = run_scenario(scenario, RunOptions{});
-  EXPECT_TRUE(result.report.has_value()) << result.error;
-  return std::move(*result.report);
-}
+using test_support::at;
+using test_support::check;
+using test_support::run;
 
 size_t count(const std::string& text, const std::string& needle) {
   size_t found = 0;
