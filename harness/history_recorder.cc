@@ -89,12 +89,62 @@ void append_ok_value(std::string& out, const ClientOp& op, const OpOutcome& outc
   }
 }
 
+using checkers::lin::Value;
+
+Value number_value(std::optional<int64_t> value) { return value.has_value() ? Value::of(*value) : Value::null_value(); }
+
+// append_op_value's value, as the checker holds it.
+Value op_value(const ClientOp& op) {
+  if (op.f == "cas") {
+    return Value::list({number_value(op.expected), number_value(op.value)});
+  }
+  if (op.is_read()) {
+    return Value::null_value();
+  }
+  return number_value(op.value);
+}
+
+// append_ok_value's value, as the checker holds it.
+Value ok_value(const ClientOp& op, const OpOutcome& outcome) {
+  const bool versioned = (op.f == "get" || op.f == "set") && outcome.version.has_value();
+  if (op.f == "exists") {
+    return number_value(outcome.version);
+  }
+  if (versioned) {
+    return Value::list({number_value(op.f == "get" ? outcome.value : op.value), number_value(outcome.version)});
+  }
+  if (op.is_read()) {
+    return number_value(outcome.value);
+  }
+  return op_value(op);
+}
+
 }  // namespace
+
+void HistoryRecorder::add_event(uint64_t process, std::string type, const ClientOp& op, checkers::lin::Value value,
+                                std::string error, SimTime at) {
+  checkers::lin::HistoryEvent event;
+  event.process = static_cast<int64_t>(process);
+  event.type = std::move(type);
+  event.f = op.f;
+  event.key = op.key;
+  event.value = std::move(value);
+  event.time_ns = at.ns;
+  if (event.type == "invoke") {
+    event.version = op.version;
+  }
+  event.error = std::move(error);
+  std::optional<std::string> problem = builder_.add(++lines_, std::move(event));
+  if (problem.has_value() && !problem_.has_value()) {
+    problem_ = "line " + std::to_string(lines_) + ": " + *problem;
+  }
+}
 
 void HistoryRecorder::invoke(uint64_t process, const ClientOp& op, SimTime at) {
   begin(process, "invoke", op);
   append_op_value(text_, op);
   end(at);
+  add_event(process, "invoke", op, op_value(op), "", at);
   ++counts_.invoked;
 }
 
@@ -102,6 +152,7 @@ void HistoryRecorder::possible(uint64_t process, const ClientOp& op, SimTime at)
   begin(process, "invoke", op);
   append_op_value(text_, op);
   end(at);
+  add_event(process, "invoke", op, op_value(op), "", at);
 }
 
 void HistoryRecorder::complete(uint64_t process, const ClientOp& op, const OpOutcome& outcome, SimTime invoked,
@@ -118,6 +169,8 @@ void HistoryRecorder::complete(uint64_t process, const ClientOp& op, const OpOut
   text_ += ",\"node\":";
   append_string(text_, server);
   end(at);
+  add_event(process, outcome.ok ? "ok" : "fail", op, outcome.ok ? ok_value(op, outcome) : op_value(op),
+            outcome.ok ? "" : outcome.error, at);
   if (outcome.ok) {
     ++counts_.ok;
     latencies_ns_.push_back((at - invoked).ns);
@@ -159,6 +212,7 @@ void HistoryRecorder::info(uint64_t process, const ClientOp& op, std::string_vie
   text_ += ",\"error\":";
   append_string(text_, error);
   end(at);
+  add_event(process, "info", op, op_value(op), std::string(error), at);
   ++counts_.info;
 }
 

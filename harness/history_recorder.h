@@ -6,11 +6,13 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/time.h"
+#include "checkers/linearizability/history_parse.h"
 #include "harness/client_op.h"
 
 namespace consim::harness {
@@ -40,6 +42,12 @@ class HistoryRecorder {
   void info(uint64_t process, const ClientOp& op, std::string_view error, SimTime at);
 
   const std::string& jsonl() const { return text_; }
+  // The same history, joined as `consim check` would parse jsonl(), built as the events came
+  // (no text is parsed). Takes it: call once, at the end.
+  checkers::lin::History take_history() && { return std::move(builder_).finish(checkers::lin::Format::jsonl); }
+  // The first history rule the recorded events broke ("line 7: ..."), which parse_history would
+  // report for jsonl() too. Clients never break one; tests that write lines by hand may.
+  const std::optional<std::string>& problem() const { return problem_; }
   const HistoryCounts& counts() const { return counts_; }
   // Latency of every ok operation, in nanoseconds of simulated time, in completion order.
   const std::vector<int64_t>& latencies_ns() const { return latencies_ns_; }
@@ -49,6 +57,9 @@ class HistoryRecorder {
  private:
   void begin(uint64_t process, std::string_view type, const ClientOp& op);
   void end(SimTime at);
+  // Feeds the event just written to the builder (the same fields, as values).
+  void add_event(uint64_t process, std::string type, const ClientOp& op, checkers::lin::Value value, std::string error,
+                 SimTime at);
 
   // Per key, the ok writes in completion order: when each completed, and the highest revision
   // among it and those before it.
@@ -59,6 +70,9 @@ class HistoryRecorder {
   bool stale(const ClientOp& op, const OpOutcome& outcome, SimTime invoked) const;
 
   std::string text_;
+  checkers::lin::HistoryBuilder builder_;
+  size_t lines_ = 0;
+  std::optional<std::string> problem_;
   std::map<std::string, Acknowledged, std::less<>> acknowledged_;
   HistoryCounts counts_;
   std::vector<int64_t> latencies_ns_;

@@ -43,41 +43,13 @@ namespace {
 constexpr std::string_view kJepsenLogMarker = "jepsen.util - ";
 constexpr int kMaxValueDepth = 16;
 
-// One line of any format, before invocations and completions are joined.
-struct Event {
-  int64_t process = 0;
-  std::string type;  // invoke, ok, fail, info
-  std::string f;     // may be empty on a completion
-  std::optional<std::string> key;
-  Value value;
-  std::optional<int64_t> time_ns;
-  std::optional<int64_t> version;  // znode set and delete; read from the invocation only
-  std::string error;
-};
-
+using Event = HistoryEvent;
+using Builder = HistoryBuilder;
 using LineOutcome = std::optional<std::string>;  // an error message, or nothing
 
-// Joins invocations with completions and enforces the rules every format shares.
-class Builder {
- public:
-  LineOutcome add(size_t line, Event event);
-  void reserve(size_t operations) { history_.operations.reserve(operations); }
-  History finish(Format format) {
-    history_.format = format_name(format);
-    return std::move(history_);
-  }
+}  // namespace
 
- private:
-  LineOutcome check_time(size_t line, const Event& event);
-  LineOutcome complete(size_t line, Event& event);
-
-  History history_;
-  std::map<int64_t, size_t> open_;  // process -> its open operation
-  std::optional<bool> timed_;
-  int64_t last_time_ = std::numeric_limits<int64_t>::min();
-};
-
-LineOutcome Builder::check_time(size_t line, const Event& event) {
+std::optional<std::string> HistoryBuilder::check_time(size_t line, const HistoryEvent& event) {
   if (!timed_) {
     timed_ = event.time_ns.has_value();
   }
@@ -97,7 +69,7 @@ LineOutcome Builder::check_time(size_t line, const Event& event) {
   return std::nullopt;
 }
 
-LineOutcome Builder::add(size_t line, Event event) {
+std::optional<std::string> HistoryBuilder::add(size_t line, HistoryEvent event) {
   if (LineOutcome problem = check_time(line, event)) {
     return problem;
   }
@@ -125,7 +97,7 @@ LineOutcome Builder::add(size_t line, Event event) {
   return std::nullopt;
 }
 
-LineOutcome Builder::complete(size_t line, Event& event) {
+std::optional<std::string> HistoryBuilder::complete(size_t line, HistoryEvent& event) {
   const std::string who = "process " + std::to_string(event.process);
   const auto open = open_.find(event.process);
   if (open == open_.end()) {
@@ -149,6 +121,8 @@ LineOutcome Builder::complete(size_t line, Event& event) {
   open_.erase(open);
   return std::nullopt;
 }
+
+namespace {
 
 LineOutcome check_type(const std::string& type) {
   if (type == "invoke" || type == "ok" || type == "fail" || type == "info") {

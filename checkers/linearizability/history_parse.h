@@ -3,6 +3,9 @@
 // nothing crashes, and no partial history is returned.
 #pragma once
 
+#include <cstdint>
+#include <limits>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,6 +43,42 @@ struct ParsedHistory {
 // `:fail ... :timed-out` means the outcome is unknown, so it becomes info. Events of a
 // non-numeric process (Jepsen's :nemesis) are skipped.
 ParsedHistory parse_history(std::string_view text, Format format = Format::automatic);
+
+// One event of a history, before invocations and completions are joined: what a line of any
+// format says, or what a recorder holding its events in memory says.
+struct HistoryEvent {
+  int64_t process = 0;
+  std::string type;  // invoke, ok, fail, info
+  std::string f;     // may be empty on a completion
+  std::optional<std::string> key;
+  Value value;
+  std::optional<int64_t> time_ns;
+  std::optional<int64_t> version;  // znode set and delete; read from the invocation only
+  std::string error;
+};
+
+// Joins events into a History with the rules parse_history enforces for every format (one open
+// operation per process, matching completions, times on every event or none, never
+// decreasing). A recorder that holds its events feeds them here instead of writing and parsing
+// text. add() returns the broken rule, if any; `line` is the event's 1-based position.
+class HistoryBuilder {
+ public:
+  std::optional<std::string> add(size_t line, HistoryEvent event);
+  void reserve(size_t operations) { history_.operations.reserve(operations); }
+  History finish(Format format) {
+    history_.format = format_name(format);
+    return std::move(history_);
+  }
+
+ private:
+  std::optional<std::string> check_time(size_t line, const HistoryEvent& event);
+  std::optional<std::string> complete(size_t line, HistoryEvent& event);
+
+  History history_;
+  std::map<int64_t, size_t> open_;  // process -> its open operation
+  std::optional<bool> timed_;
+  int64_t last_time_ = std::numeric_limits<int64_t>::min();
+};
 
 // Whether a JSONL line is in the common shape that is read without building a JSON document
 // (the full reader takes every other line, with the same result). For tests.
