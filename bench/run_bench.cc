@@ -55,7 +55,9 @@ void BM_RunOneHour(benchmark::State& state) {
   bool passed = true;
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
-    const consim::harness::RunResult result = consim::harness::run_scenario(scenario, RunOptions{});
+    RunOptions options;
+    options.keep_history_text = false;  // as `consim run` without --out: nothing to write it to
+    const consim::harness::RunResult result = consim::harness::run_scenario(scenario, options);
     wall_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     simulated_s += result.report->metrics.simulated_s;
     ops += result.report->metrics.ok;

@@ -33,6 +33,7 @@ int run_run(const RunCommandOptions& options, std::ostream& out, std::ostream& e
     run_options.progress = &err;
   }
   run_options.version = CONSIM_VERSION;
+  run_options.keep_history_text = !options.out_dir.empty();
   const harness::RunResult result = harness::run_scenario(scenario, run_options);
   if (!result.report.has_value()) {
     err << "consim run: " << result.error << "\n";

@@ -21,6 +21,7 @@ void append_number(std::string& out, std::optional<int64_t> value) {
 void HistoryRecorder::begin(uint64_t process, std::string_view type, const ClientOp& op) {
   // Opening a session is the client's business: the checker's models know no such operation.
   CONSIM_ASSERT(op.f != "open_session");
+  line_start_ = text_.size();
   text_ += "{\"process\":";
   text_ += std::to_string(process);
   text_ += ",\"type\":\"";
@@ -35,6 +36,9 @@ void HistoryRecorder::end(SimTime at) {
   text_ += ",\"time_ns\":";
   text_ += std::to_string(at.ns);
   text_ += "}\n";
+  if (!keep_text_) {
+    text_.resize(line_start_);  // only the joined history is wanted: the line goes
+  }
 }
 
 namespace {

@@ -31,6 +31,10 @@ struct HistoryCounts {
 
 class HistoryRecorder {
  public:
+  // Without `keep_text`, jsonl() stays empty and only the joined history is kept (long runs
+  // that write no history file need not hold it twice).
+  explicit HistoryRecorder(bool keep_text = true) : keep_text_(keep_text) {}
+
   void invoke(uint64_t process, const ClientOp& op, SimTime at);
   // A definite outcome (ok or fail) that `server` ("n2") gave.
   void complete(uint64_t process, const ClientOp& op, const OpOutcome& outcome, SimTime invoked, SimTime at,
@@ -69,6 +73,8 @@ class HistoryRecorder {
   };
   bool stale(const ClientOp& op, const OpOutcome& outcome, SimTime invoked) const;
 
+  bool keep_text_;
+  size_t line_start_ = 0;
   std::string text_;
   checkers::lin::HistoryBuilder builder_;
   size_t lines_ = 0;

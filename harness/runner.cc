@@ -149,7 +149,8 @@ ScenarioRun::ScenarioRun(const Scenario& scenario, const RunOptions& options, ui
       seed_(seed),
       sim_(seed),
       binding_(binding_for(scenario.service)),
-      observer_(scenario.nodes, options.explain) {
+      observer_(scenario.nodes, options.explain),
+      history_(options.keep_history_text || !options.out_dir.empty()) {
   if (trace_out != nullptr) {
     sim_.trace().stream_to(trace_out);
   }

@@ -33,6 +33,9 @@ struct RunOptions {
   // Linearizability checker budget, in model steps (deterministic, unlike a time limit).
   uint64_t check_step_limit = 200'000'000;
   std::string version;  // consim's version, for summary.json
+  // Keep the history's JSONL in RunReport::history_jsonl (always when out_dir is set). Off, a
+  // long run holds its history once, as the checker's operations.
+  bool keep_history_text = true;
 };
 
 struct CheckOutcome {

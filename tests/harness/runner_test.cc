@@ -105,6 +105,14 @@ TEST(Runner, ProgressAndNarrationChangeNothingInTheRun) {
   EXPECT_FALSE(narration.str().empty());
   EXPECT_EQ(loud.report->digest, quiet.digest);
   EXPECT_EQ(loud.report->summary_json, quiet.summary_json);
+  // Without the history's text the checks and the summary are the same.
+  RunOptions lean;
+  lean.keep_history_text = false;
+  const RunResult without_text = run_scenario(scenario, lean);
+  ASSERT_TRUE(without_text.report.has_value());
+  EXPECT_TRUE(without_text.report->history_jsonl.empty());
+  EXPECT_FALSE(quiet.history_jsonl.empty());
+  EXPECT_EQ(without_text.report->summary_json, quiet.summary_json);
 }
 
 TEST(Runner, CrashesPartitionsAndLossKeepKvLinearizableOverManySeeds) {
