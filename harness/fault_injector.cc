@@ -5,21 +5,14 @@
 
 #include "base/assert.h"
 #include "harness/node_host.h"
+#include "harness/scenario_params.h"
+#include "services/common/overloaded.h"
 #include "sim/clock.h"
 
 namespace consim::harness {
 namespace {
 
 sim::HostId host(uint32_t node) { return sim::HostId{node - 1}; }
-
-Duration ms(double value) { return Duration::nanos(static_cast<int64_t>(std::llround(value * 1e6))); }
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;  // clang 14 does not deduce aggregates by itself
 
 }  // namespace
 
@@ -245,20 +238,7 @@ void FaultInjector::network(const NetworkFault& fault) {
   }
   std::vector<uint32_t> struck;
   for (const auto& [from, to] : links) {
-    sim::LinkParams params = world_.network().link(host(from), host(to));
-    const NetworkSpec& spec = fault.link;
-    if (spec.latency_ms_min) params.latency_min = ms(*spec.latency_ms_min);
-    if (spec.latency_ms_max) params.latency_max = ms(*spec.latency_ms_max);
-    if (spec.latency_ms_mean) params.latency_mean = ms(*spec.latency_ms_mean);
-    if (spec.latency_shape) {
-      params.shape =
-          *spec.latency_shape == "exponential" ? sim::LatencyShape::kExponential : sim::LatencyShape::kUniform;
-    }
-    if (spec.drop_probability) params.drop_probability = *spec.drop_probability;
-    if (spec.duplicate_probability) params.duplicate_probability = *spec.duplicate_probability;
-    if (params.latency_max < params.latency_min) {
-      params.latency_max = params.latency_min;  // a fault that raises only the minimum
-    }
+    const sim::LinkParams params = apply_link_spec(world_.network().link(host(from), host(to)), fault.link);
     world_.network().set_link(host(from), host(to), params);
     if (std::find(struck.begin(), struck.end(), from) == struck.end()) {
       struck.push_back(from);
@@ -269,7 +249,7 @@ void FaultInjector::network(const NetworkFault& fault) {
 }
 
 void FaultInjector::apply(const FaultAction& action) {
-  std::visit(Overloaded{
+  std::visit(services::Overloaded{
                  [&](const PartitionFault& fault) { partition(fault); },
                  [&](const CutFault& fault) {
                    const std::vector<uint32_t> from = resolve(fault.from);
@@ -321,7 +301,7 @@ void FaultInjector::apply(const FaultAction& action) {
                    const std::vector<uint32_t> struck = resolve(fault.node);
                    record("pause", struck, std::to_string(fault.for_ms) + " ms");
                    for (const uint32_t node : struck) {
-                     world_.pause(host(node), ms(fault.for_ms));
+                     world_.pause(host(node), scenario_ms(fault.for_ms));
                    }
                  },
                  [&](const ClockFault& fault) {
@@ -329,7 +309,7 @@ void FaultInjector::apply(const FaultAction& action) {
                    std::string detail;
                    for (const uint32_t node : struck) {
                      if (fault.offset_ms) {
-                       world_.clock_step(host(node), ms(*fault.offset_ms));
+                       world_.clock_step(host(node), scenario_ms(*fault.offset_ms));
                      }
                      if (fault.drift_ppm) {
                        world_.set_clock_drift_ppb(host(node), sim::drift_ppm_to_ppb(*fault.drift_ppm));
@@ -346,8 +326,8 @@ void FaultInjector::apply(const FaultAction& action) {
                      sim::Disk& disk = world_.disk(host(node));
                      sim::DiskParams params = disk.params();
                      if (fault.sync_ms) {
-                       params.sync_latency_min = ms(*fault.sync_ms);
-                       params.sync_latency_max = ms(*fault.sync_ms);
+                       params.sync_latency_min = scenario_ms(*fault.sync_ms);
+                       params.sync_latency_max = scenario_ms(*fault.sync_ms);
                      }
                      if (fault.lying_sync) {
                        params.lying_sync = *fault.lying_sync;

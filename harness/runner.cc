@@ -22,6 +22,7 @@
 #include "harness/history_recorder.h"
 #include "harness/node_host.h"
 #include "harness/run_summary.h"
+#include "harness/scenario_params.h"
 #include "harness/service_binding.h"
 #include "harness/workload.h"
 #include "protocols/raft/raft_node.h"
@@ -31,8 +32,6 @@
 namespace consim::harness {
 namespace {
 
-Duration ms(double value) { return Duration::nanos(static_cast<int64_t>(std::llround(value * 1e6))); }
-
 protocols::ReadMode read_mode_of(const std::string& name) {
   if (name == "log") return protocols::ReadMode::kLog;
   if (name == "lease") return protocols::ReadMode::kLease;
@@ -41,26 +40,10 @@ protocols::ReadMode read_mode_of(const std::string& name) {
   return protocols::ReadMode::kReadIndex;
 }
 
-sim::LinkParams link_params(const NetworkSpec& spec) {
-  sim::LinkParams params;
-  if (spec.latency_ms_min) params.latency_min = ms(*spec.latency_ms_min);
-  if (spec.latency_ms_max) params.latency_max = ms(*spec.latency_ms_max);
-  if (spec.latency_ms_mean) params.latency_mean = ms(*spec.latency_ms_mean);
-  if (spec.latency_shape) {
-    params.shape = *spec.latency_shape == "exponential" ? sim::LatencyShape::kExponential : sim::LatencyShape::kUniform;
-  }
-  if (spec.drop_probability) params.drop_probability = *spec.drop_probability;
-  if (spec.duplicate_probability) params.duplicate_probability = *spec.duplicate_probability;
-  if (params.latency_max < params.latency_min) {
-    params.latency_max = params.latency_min;
-  }
-  return params;
-}
-
 sim::DiskParams disk_params(const DiskSpec& spec) {
   sim::DiskParams params;
-  if (spec.sync_ms_min) params.sync_latency_min = ms(*spec.sync_ms_min);
-  if (spec.sync_ms_max) params.sync_latency_max = ms(*spec.sync_ms_max);
+  if (spec.sync_ms_min) params.sync_latency_min = scenario_ms(*spec.sync_ms_min);
+  if (spec.sync_ms_max) params.sync_latency_max = scenario_ms(*spec.sync_ms_max);
   if (params.sync_latency_max < params.sync_latency_min) {
     params.sync_latency_max = params.sync_latency_min;
   }
@@ -174,7 +157,7 @@ void ScenarioRun::build_world() {
   const uint32_t nodes = scenario_.nodes;
   const uint32_t clients = scenario_.workload.clients;
   workload_ = std::make_unique<Workload>(scenario_.workload, scenario_.service, sim_.rng("workload"));
-  workload_end_ = SimTime::zero() + ms(scenario_.duration_ms);
+  workload_end_ = SimTime::zero() + scenario_ms(scenario_.duration_ms);
   client_setup_.workload = workload_.get();
   client_setup_.history = &history_;
   client_setup_.sim = &sim_;
@@ -182,7 +165,7 @@ void ScenarioRun::build_world() {
   client_setup_.clients = std::max<uint32_t>(clients, 1);
   client_setup_.read_mode = read_mode_of(scenario_.raft.read_mode);
   client_setup_.any_server = scenario_.raft.read_mode == "follower";
-  client_setup_.timeout = ms(scenario_.workload.timeout_ms);
+  client_setup_.timeout = scenario_ms(scenario_.workload.timeout_ms);
   client_setup_.stop_at = workload_end_;
   client_setup_.sessions = scenario_.service == "znode";
   client_setup_.session_timeout_ms = scenario_.workload.session_timeout_ms;
@@ -199,12 +182,12 @@ void ScenarioRun::build_world() {
     return std::make_unique<ExactlyOnce>(binding->make_application());
   };
   NodeHostOptions host_options;
-  host_options.tick_interval = ms(scenario_.raft.tick_ms);
+  host_options.tick_interval = scenario_ms(scenario_.raft.tick_ms);
   host_options.snapshot_every_entries = scenario_.raft.snapshot_every_entries;
 
   sim::WorldConfig config;
   config.hosts = nodes + clients;
-  config.link = link_params(scenario_.network);
+  config.link = apply_link_spec(sim::LinkParams{}, scenario_.network);
   config.disk = disk_params(scenario_.disk);
   world_ = std::make_unique<sim::World>(
       sim_, config,
@@ -251,7 +234,8 @@ uint32_t ScenarioRun::leader() {
 
 void ScenarioRun::schedule_faults() {
   for (const Fault& fault : scenario_.faults) {
-    sim_.schedule_at(SimTime::zero() + ms(fault.at_ms), [this, action = fault.action] { faults_->apply(action); });
+    sim_.schedule_at(SimTime::zero() + scenario_ms(fault.at_ms),
+                     [this, action = fault.action] { faults_->apply(action); });
   }
 }
 
@@ -320,7 +304,7 @@ void ScenarioRun::run() {
     liveness_phase();
   }
   // Let operations still in flight finish or time out, so the history ends settled.
-  const SimTime drain_end = sim_.now() + ms(scenario_.workload.timeout_ms) + Duration::millis(1);
+  const SimTime drain_end = sim_.now() + scenario_ms(scenario_.workload.timeout_ms) + Duration::millis(1);
   run_until(drain_end);
   if (options_.progress != nullptr) {
     *options_.progress << "\r" << std::string(72, ' ') << "\r" << std::flush;
@@ -331,7 +315,7 @@ void ScenarioRun::liveness_phase() {
   const SimTime healed_at = sim_.now();
   observer_.narrate(healed_at, "workload stopped; healing every fault to check liveness");
   faults_->heal_all();
-  const SimTime leader_deadline = healed_at + ms(scenario_.liveness.leader_within_ms);
+  const SimTime leader_deadline = healed_at + scenario_ms(scenario_.liveness.leader_within_ms);
   uint32_t leader_node = 0;
   if (!run_until(leader_deadline, [&] { return (leader_node = leader()) != 0; })) {
     return;
@@ -344,7 +328,7 @@ void ScenarioRun::liveness_phase() {
   }
   const SimTime leader_at = sim_.now();
   observer_.narrate(leader_at, "liveness: n" + std::to_string(leader_node) + " leads; probing with a write");
-  const SimTime commit_deadline = leader_at + ms(scenario_.liveness.commit_within_ms);
+  const SimTime commit_deadline = leader_at + scenario_ms(scenario_.liveness.commit_within_ms);
   ClientOp probe;
   probe.f = scenario_.service == "znode" ? "set" : "write";
   probe.key = scenario_.service == "znode" ? "/probe" : "probe";

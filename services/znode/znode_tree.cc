@@ -108,18 +108,14 @@ OpResult ZnodeTree::create(const Create& op, SessionId owner, Zxid zxid, int64_t
 }
 
 OpResult ZnodeTree::remove(const Delete& op, Zxid zxid) {
-  if (!validate_path(op.path).empty() || is_special(op.path)) {
+  if (is_special(op.path)) {
     return failure(Code::kBadArguments);
   }
-  const Znode* node = find(op.path);
-  if (node == nullptr) {
-    return failure(Code::kNoNode);
-  }
   // BadVersion is checked before NotEmpty (zab.md §b.2).
-  if (!version_matches(op.version, node->stat)) {
-    return failure(Code::kBadVersion);
+  if (OpResult checked = check(Check{op.path, op.version}); checked.code != Code::kOk) {
+    return checked;
   }
-  if (!node->children.empty()) {
+  if (!find(op.path)->children.empty()) {
     return failure(Code::kNotEmpty);
   }
   unlink(op.path, zxid);
@@ -127,15 +123,8 @@ OpResult ZnodeTree::remove(const Delete& op, Zxid zxid) {
 }
 
 OpResult ZnodeTree::set_data(const SetData& op, Zxid zxid, int64_t time_ms) {
-  if (!validate_path(op.path).empty()) {
-    return failure(Code::kBadArguments);
-  }
-  const Znode* node = find(op.path);
-  if (node == nullptr) {
-    return failure(Code::kNoNode);
-  }
-  if (!version_matches(op.version, node->stat)) {
-    return failure(Code::kBadVersion);
+  if (OpResult checked = check(Check{op.path, op.version}); checked.code != Code::kOk) {
+    return checked;
   }
   Znode& updated = update(op.path);
   updated.data = op.data;
