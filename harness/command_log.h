@@ -34,7 +34,10 @@ class CommandLog final : public Application {
   // and for every command a restored snapshot holds, as if it had been applied.
   using Observer = std::function<void(protocols::NodeId, protocols::LogIndex, std::optional<uint64_t>)>;
 
-  CommandLog(protocols::NodeId node, Observer observer) : node_(node), observer_(std::move(observer)) {}
+  // `contiguous`: indexes must follow each other (Raft); otherwise they only increase (ZAB's zxids
+  // jump at each new epoch).
+  CommandLog(protocols::NodeId node, Observer observer, bool contiguous = true)
+      : node_(node), observer_(std::move(observer)), contiguous_(contiguous) {}
 
   void restore(const protocols::RecordPtr& snapshot, protocols::LogIndex index) override;
   void apply(const protocols::Committed& entry) override;
@@ -47,6 +50,7 @@ class CommandLog final : public Application {
  private:
   protocols::NodeId node_;
   Observer observer_;
+  bool contiguous_ = true;
   protocols::LogIndex applied_;
   std::vector<std::pair<uint64_t, uint64_t>> values_;
 };

@@ -93,12 +93,29 @@ void NodeHost::on_message(const sim::Packet& packet) {
   pump();
 }
 
-void NodeHost::on_stream_opened(sim::HostId, sim::ConnId) {}
+void NodeHost::on_stream_opened(sim::HostId peer, sim::ConnId conn) { incoming_[peer.index] = conn; }
 
+// The two connections between a pair of machines (each end sends on the one it opened) act as one
+// TCP connection: when either breaks, the other is reset too, so nothing sent before the break
+// arrives after it in either direction, and the node hears of the break once.
 void NodeHost::on_stream_closed(sim::HostId peer, sim::ConnId conn, std::string_view) {
-  auto it = streams_.find(peer.index);
-  if (it != streams_.end() && it->second == conn) {
-    streams_.erase(it);
+  bool current = false;
+  for (std::map<uint32_t, sim::ConnId>* streams : {&streams_, &incoming_}) {
+    auto it = streams->find(peer.index);
+    if (it != streams->end() && it->second == conn) {
+      streams->erase(it);
+      current = true;
+    }
+  }
+  if (!current) {
+    return;  // one this host reset itself, or an older connection already replaced
+  }
+  for (std::map<uint32_t, sim::ConnId>* streams : {&streams_, &incoming_}) {
+    auto it = streams->find(peer.index);
+    if (it != streams->end()) {
+      context_.reset(it->second);
+      streams->erase(it);
+    }
   }
   node_->peer_unreachable(node_of(peer));
   pump();
@@ -190,12 +207,13 @@ void NodeHost::finish_ready() {
       send(outgoing);
     }
   }
-  if (ready.restore != nullptr || ready.restore_index.value > 0 || !ready.committed.empty()) {
+  const bool restore = ready.restore != nullptr || ready.restore_index.value > 0 || ready.restore_empty;
+  if (restore || !ready.committed.empty()) {
     if (crashed_before("apply")) {
       return;
     }
   }
-  if (ready.restore != nullptr || ready.restore_index.value > 0) {
+  if (restore) {
     application_->restore(ready.restore, ready.restore_index);
     applied_since_snapshot_ = 0;
   }

@@ -127,7 +127,8 @@ class NodeHost final : public sim::Process {
   std::optional<sim::SyncId> awaiting_sync_;
   std::vector<protocols::ReadReady> reads_waiting_;  // until the application catches up
   uint64_t applied_since_snapshot_ = 0;
-  std::map<uint32_t, sim::ConnId> streams_;  // outgoing stream per peer (for kStream messages)
+  std::map<uint32_t, sim::ConnId> streams_;   // outgoing stream per peer (for kStream messages)
+  std::map<uint32_t, sim::ConnId> incoming_;  // the newest stream each peer opened to this host
 };
 
 }  // namespace consim::harness

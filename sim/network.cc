@@ -260,6 +260,15 @@ void Network::close(ConnId conn, HostId by) {
   });
 }
 
+void Network::reset(ConnId conn, HostId by) {
+  auto it = connections_.find(conn.value);
+  if (it == connections_.end() || !it->second.open) {
+    return;
+  }
+  CONSIM_ASSERT(by == it->second.initiator || by == it->second.acceptor);
+  abort_connection(conn, "reset");
+}
+
 void Network::abort_connection(ConnId conn, std::string_view reason) {
   auto it = connections_.find(conn.value);
   CONSIM_ASSERT(it != connections_.end());

@@ -104,6 +104,8 @@ class Network {
   bool stream_send(ConnId conn, HostId from, PayloadPtr payload, uint32_t bytes);
   // A graceful close by one end: data already sent still arrives, then the peer learns of it.
   void close(ConnId conn, HostId by);
+  // An abrupt close by one end (TCP's reset): what is in flight is dropped and both ends are told.
+  void reset(ConnId conn, HostId by);
   // Abruptly closes every connection of `host` (it crashed); the peers are told.
   void host_down(HostId host);
   bool is_open(ConnId conn) const;

@@ -84,6 +84,8 @@ void HostContext::close(ConnId conn) {
   world_->network_.close(conn, host_);
 }
 
+void HostContext::reset(ConnId conn) { world_->network_.reset(conn, host_); }
+
 Disk& HostContext::disk() { return *world_->at(host_).disk; }
 
 SyncId HostContext::sync() {

@@ -63,6 +63,8 @@ class HostContext {
   std::optional<ConnId> connect(HostId to);
   bool stream_send(ConnId conn, PayloadPtr payload, uint32_t bytes);
   void close(ConnId conn);
+  // Resets the connection: in-flight data is dropped; both ends, this one too, are told.
+  void reset(ConnId conn);
 
   Disk& disk();
   // Syncs the disk; on_sync_complete(id) follows unless the host crashes first.

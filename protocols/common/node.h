@@ -28,12 +28,13 @@ struct Ready {
   std::vector<Outgoing> messages;
   RecordPtr restore;  // a snapshot to install into the application before `committed`
   LogIndex restore_index;
+  bool restore_empty = false;  // install the initial, empty state (restore is null, restore_index 0)
   std::vector<Committed> committed;
   std::vector<ReadReady> reads;
   std::vector<Rejection> rejections;
 
   bool empty() const {
-    return writes.empty() && events.empty() && messages.empty() && restore == nullptr && committed.empty() &&
+    return writes.empty() && events.empty() && messages.empty() && restore == nullptr && !restore_empty && committed.empty() &&
            reads.empty() && rejections.empty();
   }
 };
