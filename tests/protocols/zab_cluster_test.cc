@@ -84,5 +84,69 @@ TEST(ZabCluster, LeaderWithoutQuorumStepsDown) {
   ASSERT_TRUE(cluster.one(7, 3, Duration::seconds(10)).has_value());
 }
 
+TEST(ZabCluster, ElectsWithoutTheServerHoldingTheHighestZxidAndTruncatesItWhenItReturns) {
+  ZabCluster cluster(options(3, 6));
+  ASSERT_TRUE(cluster.one(1, 3, Duration::seconds(10)).has_value());
+  const NodeId old = *cluster.leader();
+  // The leader logs writes no follower sees, then crashes: it holds the highest zxid.
+  for (uint32_t i = 1; i <= 3; ++i) {
+    if (NodeId{i} != old) {
+      cluster.disconnect(NodeId{i});
+    }
+  }
+  cluster.propose(old, 100);
+  cluster.propose(old, 101);
+  cluster.run_for(Duration::millis(50));
+  const uint64_t orphan_zxid = cluster.zab(old)->last_zxid();
+  cluster.crash(old);
+  for (uint32_t i = 1; i <= 3; ++i) {
+    cluster.connect(NodeId{i});
+  }
+  ASSERT_TRUE(cluster.one(2, 2, Duration::seconds(10)).has_value());
+  const NodeId next = *cluster.leader();
+  EXPECT_NE(next, old);
+  for (const protocols::zab::Txn& txn : cluster.zab(next)->log()) {
+    EXPECT_NE(txn.zxid, orphan_zxid);  // the orphan never reached the new history
+  }
+  cluster.restart(old);
+  ASSERT_TRUE(cluster.one(3, 3, Duration::seconds(10)).has_value());
+  EXPECT_EQ(cluster.zab(old)->log().back().zxid, cluster.zab(next)->log().back().zxid);
+  EXPECT_EQ(cluster.leader(), next);  // the returning server joins; it does not disrupt the leader
+  EXPECT_EQ(cluster.applied_by(old), cluster.applied_by(next));
+  for (const auto& [zxid, value] : cluster.applied_by(old)) {
+    EXPECT_NE(value, 100u);
+    EXPECT_NE(value, 101u);
+  }
+  EXPECT_EQ(cluster.apply_error(), "");
+}
+
+TEST(ZabCluster, ObserversApplyCommitsButNeverLeadOrVote) {
+  ZabClusterOptions o = options(4, 7);
+  o.observers = 1;  // n4 observes
+  ZabCluster cluster(o);
+  for (uint64_t v = 1; v <= 5; ++v) {
+    ASSERT_TRUE(cluster.one(v, 4, Duration::seconds(10)).has_value());
+  }
+  EXPECT_EQ(cluster.zab(NodeId{4})->state(), PeerState::kObserving);
+  EXPECT_EQ(cluster.leader(), NodeId{3});  // the highest voter, not the observer
+  EXPECT_EQ(cluster.applied_by(NodeId{4}), cluster.applied_by(NodeId{3}));
+  // Two voters down: the observer cannot make a quorum.
+  cluster.crash(NodeId{1});
+  cluster.crash(NodeId{2});
+  cluster.run_for(Duration::seconds(3));
+  EXPECT_FALSE(cluster.leader().has_value());
+  // Writes sent to the observer are forwarded to the leader.
+  cluster.restart(NodeId{1});
+  cluster.restart(NodeId{2});
+  ASSERT_TRUE(cluster.run_until([&] { return cluster.zab(NodeId{4})->serving(); }, Duration::seconds(10)));
+  cluster.propose(NodeId{4}, 42);
+  ASSERT_TRUE(cluster.run_until(
+      [&] {
+        const auto applied = cluster.applied_by(NodeId{4});
+        return !applied.empty() && applied.back().second == 42;
+      },
+      Duration::seconds(5)));
+}
+
 }  // namespace
 }  // namespace consim::harness
