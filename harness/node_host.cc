@@ -110,6 +110,12 @@ void NodeHost::on_stream_closed(sim::HostId peer, sim::ConnId conn, std::string_
   if (!current) {
     return;  // one this host reset itself, or an older connection already replaced
   }
+  reset_streams(peer);
+  node_->peer_unreachable(node_of(peer));
+  pump();
+}
+
+void NodeHost::reset_streams(sim::HostId peer) {
   for (std::map<uint32_t, sim::ConnId>* streams : {&streams_, &incoming_}) {
     auto it = streams->find(peer.index);
     if (it != streams->end()) {
@@ -117,8 +123,6 @@ void NodeHost::on_stream_closed(sim::HostId peer, sim::ConnId conn, std::string_
       streams->erase(it);
     }
   }
-  node_->peer_unreachable(node_of(peer));
-  pump();
 }
 
 void NodeHost::on_sync_complete(sim::SyncId sync) {
@@ -199,9 +203,12 @@ void NodeHost::finish_ready() {
       context_.trace(sim::TraceEvent(kind, std::move(event).take_fields(), fields_hash));
     }
   }
-  if (!ready.messages.empty()) {
+  if (!ready.messages.empty() || !ready.disconnects.empty()) {
     if (crashed_before("send")) {
       return;
+    }
+    for (const protocols::NodeId peer : ready.disconnects) {
+      reset_streams(host_of(peer));
     }
     for (protocols::Outgoing& outgoing : ready.messages) {
       send(outgoing);

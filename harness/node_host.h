@@ -113,6 +113,8 @@ class NodeHost final : public sim::Process {
   // Takes the message out of `outgoing`.
   void send(protocols::Outgoing& outgoing);
   void serve_reads();
+  // Resets both connections with `peer` (the one this host opened and the one it accepted).
+  void reset_streams(sim::HostId peer);
   void maybe_compact();
 
   sim::HostContext context_;

@@ -14,6 +14,15 @@ ZabCluster::ZabCluster(const ZabClusterOptions& options) : options_(options) {
   CONSIM_ASSERT(options_.nodes >= 1);
   CONSIM_ASSERT(options_.observers < options_.nodes);
   sim_ = std::make_unique<sim::Simulator>(options_.seed);
+  sim_->trace().subscribe(
+      [this](const sim::TraceRecord& record) {
+        const bool was_ok = invariants_.ok();
+        invariants_.observe(record);
+        if (was_ok && !invariants_.ok()) {
+          violation_event_ = sim_->events_processed();
+        }
+      },
+      {"zab.", "host."});
   protocols::zab::ZabConfig zab = options_.zab;
   zab.voters.clear();
   zab.observers.clear();
@@ -101,9 +110,20 @@ std::vector<NodeId> ZabCluster::serving() const {
   return nodes;
 }
 
+std::string ZabCluster::violation_report() const {
+  if (invariants_.ok()) {
+    return {};
+  }
+  return "seed=" + std::to_string(options_.seed) + " event=" + std::to_string(violation_event_) + ": " +
+         invariants_.violation()->describe();
+}
+
 bool ZabCluster::run_until(const std::function<bool()>& done, Duration timeout) {
   const SimTime deadline = sim_->now() + timeout;
   while (!done()) {
+    if (!invariants_.ok()) {
+      return false;
+    }
     if (sim_->next_event_time() > deadline) {
       sim_->run_until(deadline);
       return done();
@@ -145,7 +165,7 @@ std::optional<uint64_t> ZabCluster::one(uint64_t value, uint32_t expected, Durat
     }
     return std::nullopt;
   };
-  while (sim_->now() < deadline) {
+  while (sim_->now() < deadline && invariants_.ok()) {
     const std::optional<NodeId> current = leader();
     if (current.has_value()) {
       propose(*current, value);

@@ -1,7 +1,8 @@
 // A ZAB ensemble in the simulator, for tests and benchmarks: N machines each hosting a ZabNode
-// with a CommandLog application, an apply checker (no two nodes apply different commands at one
-// zxid), MIT-style connect/disconnect, crash/restart, and `one()`, which offers a command until
-// enough nodes applied it.
+// with a CommandLog application, the online ZAB invariants (checkers/invariants) fed every trace
+// record, an apply checker (no two nodes apply different commands at one zxid), MIT-style
+// connect/disconnect, crash/restart, and `one()`, which offers a command until enough nodes
+// applied it. Running stops at the first invariant violation.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "checkers/invariants/zab_invariants.h"
 #include "harness/command_log.h"
 #include "harness/node_host.h"
 #include "protocols/zab/zab_node.h"
@@ -50,8 +52,15 @@ class ZabCluster {
   // Nodes that are up and serving clients (leader and learners past UPTODATE).
   std::vector<protocols::NodeId> serving() const;
 
+  // Runs until `done` holds (checked after every event), `timeout` of simulated time passes, or
+  // an invariant is violated.
   bool run_until(const std::function<bool()>& done, Duration timeout);
   void run_for(Duration duration);
+
+  const checkers::ZabInvariants& invariants() const { return invariants_; }
+  checkers::ZabInvariants& invariants() { return invariants_; }
+  // "" when every invariant held so far, else "seed=7 event=1234: prefix_consistency at record ...".
+  std::string violation_report() const;
 
   // Offers `value` to `at` as a client write; false if the node is down.
   bool propose(protocols::NodeId at, uint64_t value);
@@ -79,6 +88,8 @@ class ZabCluster {
 
   ZabClusterOptions options_;
   std::unique_ptr<sim::Simulator> sim_;
+  checkers::ZabInvariants invariants_;
+  uint64_t violation_event_ = 0;
   std::unique_ptr<sim::World> world_;
   std::set<protocols::NodeId> connected_;
   uint64_t next_request_ = 1;

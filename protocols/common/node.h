@@ -5,7 +5,7 @@
 // Outputs: one Ready batch at a time. The host must execute a Ready in this order:
 //   1. writes, then sync them;            (crash here: they may be lost, nothing else happened)
 //   2. events (into the trace);          (what the node did is observable from now on)
-//   3. messages;
+//   3. disconnects, then messages;
 //   4. restore (install a snapshot into the application), then committed (apply in order);
 //   5. reads and rejections (answer clients);
 // then call advance(). Only then may it ask for the next Ready. Inputs may be stepped at any
@@ -26,6 +26,9 @@ struct Ready {
   bool must_sync = false;
   std::vector<Event> events;
   std::vector<Outgoing> messages;
+  // Peers whose connections the host resets, before it sends `messages` (a learner leaving its
+  // leader, a leader stepping down: ZooKeeper closes those sockets).
+  std::vector<NodeId> disconnects;
   RecordPtr restore;  // a snapshot to install into the application before `committed`
   LogIndex restore_index;
   bool restore_empty = false;  // install the initial, empty state (restore is null, restore_index 0)
@@ -34,8 +37,8 @@ struct Ready {
   std::vector<Rejection> rejections;
 
   bool empty() const {
-    return writes.empty() && events.empty() && messages.empty() && restore == nullptr && !restore_empty && committed.empty() &&
-           reads.empty() && rejections.empty();
+    return writes.empty() && events.empty() && messages.empty() && disconnects.empty() && restore == nullptr &&
+           !restore_empty && committed.empty() && reads.empty() && rejections.empty();
   }
 };
 

@@ -161,7 +161,9 @@ void ZabNode::sync_learner(NodeId peer, Learner& learner) {
       for (auto it = first_sent; it != log_.end(); ++it) {
         bytes += it->bytes();
       }
-      if (bytes * 100 > uint64_t{config_.snapshot_size_factor_percent} * (16 + snapshot_->data_bytes)) {
+      // A SNAP never takes a learner back: the snapshot must cover its whole history.
+      if (snapshot_->zxid >= peer_last &&
+          bytes * 100 > uint64_t{config_.snapshot_size_factor_percent} * (16 + snapshot_->data_bytes)) {
         mode = "snap";
       }
     }

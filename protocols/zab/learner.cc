@@ -121,6 +121,10 @@ void ZabNode::handle_proposal(const ZabMessage& message) {
 }
 
 void ZabNode::handle_commit(const ZabMessage& message) {
+  if (phase_ == Phase::kDiscovery || sync_.mode == SyncState::Mode::kNone) {
+    emit(Event("zab.error").add("what", "COMMIT before synchronization").add("from", leader_));
+    return;
+  }
   if (queueing(phase_, sync_.newleader, deferred_newleader_epoch_ != 0)) {
     sync_.commit_to = std::max(sync_.commit_to, message.zxid);
     return;
@@ -129,7 +133,7 @@ void ZabNode::handle_commit(const ZabMessage& message) {
 }
 
 void ZabNode::handle_inform(const ZabMessage& message) {
-  if (state_ != PeerState::kObserving || !message.txn.has_value()) {
+  if (state_ != PeerState::kObserving || !message.txn.has_value() || sync_.mode == SyncState::Mode::kNone) {
     return;
   }
   if (queueing(phase_, sync_.newleader, deferred_newleader_epoch_ != 0)) {
@@ -160,21 +164,24 @@ void ZabNode::handle_newleader(const ZabMessage& message) {
     return;
   }
   sync_.newleader = true;
+  sync_.synced = std::move(sync_.queued);
+  sync_.queued.clear();
   if (config_.bugs.drop_outstanding_on_newleader) {
     // ZOOKEEPER-4394: only what is committed is kept.
-    std::erase_if(sync_.queued, [this](const Txn& txn) { return txn.zxid > sync_.commit_to; });
+    std::erase_if(sync_.synced, [this](const Txn& txn) { return txn.zxid > sync_.commit_to; });
   }
+  deferred_newleader_epoch_ = message.epoch;
+  deferred_in_flight_ = false;
   const bool split = config_.bugs.ack_newleader_before_persist || config_.bugs.write_epoch_before_persist;
   if (!split) {
-    deferred_newleader_epoch_ = message.epoch;
     finish_newleader();
     return;
   }
   // The buggy orders: the epoch (and with 3911/4646 the ack) go out in a Ready of their own,
-  // before the transactions are written.
+  // before the transactions are written; the rest waits for that Ready's advance().
   uint64_t last = last_zxid();
   uint64_t chain = last_chain();
-  for (const Txn& txn : sync_.queued) {
+  for (const Txn& txn : sync_.synced) {
     chain = chain_hash(chain, txn.zxid, txn.command);
     last = txn.zxid;
   }
@@ -194,8 +201,6 @@ void ZabNode::handle_newleader(const ZabMessage& message) {
              .add("last_zxid", last)
              .add("last_chain", chain));
   }
-  deferred_newleader_epoch_ = message.epoch;
-  deferred_in_flight_ = false;
 }
 
 void ZabNode::finish_newleader() {
@@ -203,11 +208,30 @@ void ZabNode::finish_newleader() {
   const bool split = config_.bugs.ack_newleader_before_persist || config_.bugs.write_epoch_before_persist;
   deferred_newleader_epoch_ = 0;
   deferred_in_flight_ = false;
-  const uint64_t first_new = last_zxid();
-  for (const Txn& txn : sync_.queued) {
-    append_log(txn);
-  }
-  sync_.queued.clear();
+  // Logs `txns` (emptying it); returns the last zxid before them.
+  const auto log_all = [this](std::vector<Txn>& txns) {
+    const uint64_t before = last_zxid();
+    for (const Txn& txn : txns) {
+      append_log(txn);
+    }
+    txns.clear();
+    return before;
+  };
+  // Acknowledges the logged proposals after `after` that are not committed yet.
+  const auto ack_outstanding = [this](uint64_t after) {
+    if (state_ != PeerState::kFollowing) {
+      return;
+    }
+    for (const Txn& txn : log_) {
+      if (txn.zxid > after && txn.zxid > sync_.commit_to) {
+        auto ack = make(MessageType::kAck, config_.id);
+        ack->zxid = txn.zxid;
+        send(leader_, std::move(ack));
+        emit(Event("zab.ack").add("zxid", txn.zxid).add("leader", leader_));
+      }
+    }
+  };
+  const uint64_t synced_from = log_all(sync_.synced);
   if (!split) {
     emit(Event("zab.newleader")
              .add("epoch", epoch)
@@ -226,16 +250,9 @@ void ZabNode::finish_newleader() {
              .add("last_zxid", last_zxid())
              .add("last_chain", last_chain()));
   }
-  if (state_ == PeerState::kFollowing) {
-    for (const Txn& txn : log_) {
-      if (txn.zxid > first_new && txn.zxid > sync_.commit_to) {
-        auto ack = make(MessageType::kAck, config_.id);
-        ack->zxid = txn.zxid;
-        send(leader_, std::move(ack));
-        emit(Event("zab.ack").add("zxid", txn.zxid).add("leader", leader_));
-      }
-    }
-  }
+  ack_outstanding(synced_from);
+  // Proposals that arrived while a split NEWLEADER waited come after the acknowledged history.
+  ack_outstanding(log_all(sync_.queued));
   commit_to(sync_.commit_to);
 }
 

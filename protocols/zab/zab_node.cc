@@ -312,6 +312,16 @@ void ZabNode::go_looking(std::string_view reason) {
   // ZooKeeper's fastForwardDataBase: the tree catches up with the whole log, uncommitted tail
   // included, so that the vote and a later sync start from lastLoggedZxid.
   apply_to(last_zxid(), false);
+  // Close the quorum connections, as ZooKeeper's shutdown does: the other end notices at once,
+  // and nothing of this session arrives after it.
+  if ((state_ == PeerState::kFollowing || state_ == PeerState::kObserving) && leader_.valid()) {
+    disconnects_.push_back(leader_);
+  }
+  if (state_ == PeerState::kLeading) {
+    for (const auto& [node, learner] : learners_) {
+      disconnects_.push_back(node);
+    }
+  }
   learners_.clear();
   outstanding_.clear();
   syncs_.clear();
@@ -464,7 +474,7 @@ void ZabNode::peer_unreachable(NodeId peer) {
 }
 
 bool ZabNode::has_ready() const {
-  return !writes_.empty() || !events_.empty() || !messages_.empty() || restore_pending_ ||
+  return !writes_.empty() || !events_.empty() || !messages_.empty() || !disconnects_.empty() || restore_pending_ ||
          !committed_entries_.empty() || !reads_.empty() || !rejections_.empty();
 }
 
@@ -474,6 +484,7 @@ Ready ZabNode::ready() {
   ready.must_sync = !ready.writes.empty();
   ready.events = std::move(events_);
   ready.messages = std::move(messages_);
+  ready.disconnects = std::move(disconnects_);
   if (restore_pending_) {
     ready.restore = restore_;
     ready.restore_index = LogIndex{restore_zxid_};
@@ -487,6 +498,7 @@ Ready ZabNode::ready() {
   writes_.clear();
   events_.clear();
   messages_.clear();
+  disconnects_.clear();
   committed_entries_.clear();
   reads_.clear();
   rejections_.clear();

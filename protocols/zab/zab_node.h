@@ -119,6 +119,7 @@ class ZabNode final : public Node {
   struct SyncState {
     enum class Mode : uint8_t { kNone, kDiff, kTrunc, kSnap } mode = Mode::kNone;
     std::vector<Txn> queued;  // proposals not yet logged
+    std::vector<Txn> synced;  // at NEWLEADER: the history it acknowledges, until logged
     uint64_t commit_to = 0;   // COMMITs received so far
     bool newleader = false;   // NEWLEADER processed (waiting for UPTODATE)
   };
@@ -235,6 +236,7 @@ class ZabNode final : public Node {
   std::vector<StorageWrite> writes_;
   std::vector<Event> events_;
   std::vector<Outgoing> messages_;
+  std::vector<NodeId> disconnects_;
   RecordPtr restore_;
   bool restore_pending_ = false;
   uint64_t restore_zxid_ = 0;
