@@ -14,6 +14,7 @@
 #include "cli/version.h"
 #include "harness/demo/ping_pong.h"
 #include "protocols/raft/config.h"
+#include "protocols/zab/config.h"
 
 namespace consim::cli {
 namespace {
@@ -68,6 +69,9 @@ int run_list(const std::string& what, std::ostream& out, std::ostream& err) {
   }
   if (what == "bugs") {
     for (const auto& bug : protocols::raft::bug_catalogue()) {
+      out << bug.name << "\n    " << bug.description << "\n    caught by: " << bug.caught_by << "\n";
+    }
+    for (const auto& bug : protocols::zab::bug_catalogue()) {
       out << bug.name << "\n    " << bug.description << "\n    caught by: " << bug.caught_by << "\n";
     }
   }

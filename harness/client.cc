@@ -87,7 +87,9 @@ void ClientProcess::on_message(const sim::Packet& packet) {
   const uint32_t server = packet.from.index + 1;
   if (answer.is_redirect()) {
     // Try the hint; without one (or when told to ask ourselves again), any other server.
-    leader_guess_ = answer.leader_hint() != 0 && answer.leader_hint() != server ? answer.leader_hint() : 0;
+    leader_guess_ = setup_->follow_leader_hints && answer.leader_hint() != 0 && answer.leader_hint() != server
+                        ? answer.leader_hint()
+                        : 0;
     request_ = 0;
     const int64_t backoff = std::min<int64_t>(attempts_, 10);
     context_.set_timer_after(setup_->retry_backoff * backoff, tag(kRetry, op_seq_));

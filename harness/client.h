@@ -5,8 +5,9 @@
 //
 // The client finds the leader through redirect hints: a server that does not take the request
 // answers with where it thinks the leader is, and the client retries there (a redirect means the
-// request was not taken, so retrying cannot apply it twice). Clients run on their own hosts, so
-// their messages cross the simulated network like any other.
+// request was not taken, so retrying cannot apply it twice). A client that does not follow hints
+// retries on a random server instead; either way it keeps the server that last answered it.
+// Clients run on their own hosts, so their messages cross the simulated network like any other.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +29,9 @@ struct ClientSetup {
   uint32_t clients = 1;
   protocols::ReadMode read_mode = protocols::ReadMode::kReadIndex;
   bool any_server = false;  // follower reads: ask a random server, not the leader
+  // After a redirect, try the server it names. Off (ZooKeeper's clients, which know no leader):
+  // try a random server instead.
+  bool follow_leader_hints = true;
   Duration timeout = Duration::seconds(1);
   Duration retry_backoff = Duration::millis(10);  // after a redirect, times the attempts so far (capped)
   SimTime stop_at = SimTime::max();               // no invocation starts at or after this time

@@ -18,7 +18,7 @@ std::string format_time(SimTime at) {
 ClusterObserver::ClusterObserver(uint32_t nodes, std::ostream* narration) : narration_(narration), nodes_(nodes) {}
 
 std::vector<std::string> ClusterObserver::kinds() {
-  return {"raft.state", "raft.vote_answer", "fault.", "host.crash", "host.restart", "host.pause"};
+  return {"raft.state", "raft.vote_answer", "zab.state", "fault.", "host.crash", "host.restart", "host.pause"};
 }
 
 void ClusterObserver::narrate(SimTime at, const std::string& line) {
@@ -50,6 +50,10 @@ void ClusterObserver::observe(const sim::TraceRecord& record) {
   const uint32_t node = record.node->index + 1;
   if (kind == "raft.state") {
     on_state(node, record);
+    return;
+  }
+  if (kind == "zab.state") {
+    on_zab_state(node, record);
     return;
   }
   if (kind == "raft.vote_answer") {
@@ -116,6 +120,75 @@ void ClusterObserver::on_state(uint32_t node, const sim::TraceRecord& record) {
   // Votes of terms long past are never asked for again.
   votes_.erase(votes_.begin(), votes_.lower_bound({new_term > 2 ? new_term - 2 : 0, 0}));
   update_leader(record.time);
+}
+
+void ClusterObserver::on_zab_state(uint32_t node, const sim::TraceRecord& record) {
+  const std::string* state = record.string_field("state");
+  const std::string* phase = record.string_field("phase");
+  const int64_t* epoch = record.int_field("epoch");
+  const std::string* leader = record.string_field("leader");
+  const int64_t* round = record.int_field("round");
+  if (state == nullptr || phase == nullptr || epoch == nullptr || leader == nullptr || round == nullptr) {
+    return;
+  }
+  NodeView& view = nodes_[node - 1];
+  const std::string role = *state == "leading" && *phase == "broadcast" ? "leader" : *state;
+  const uint64_t new_epoch = static_cast<uint64_t>(*epoch);
+  const bool was_leading = view.role == "leader" || view.role == "leading";
+  const std::string name = "n" + std::to_string(node);
+  const std::string epoch_text = std::to_string(new_epoch);
+  if (role != view.role) {
+    if (role == "looking") {
+      const uint64_t new_round = static_cast<uint64_t>(*round);
+      if (new_round > max_round_) {
+        max_round_ = new_round;
+        ++elections_;
+      }
+      narrate(record.time, name + (was_leading ? " stepped down and" : "") + " is looking for a leader (round " +
+                               std::to_string(new_round) + ", epoch " + epoch_text + ")");
+    } else if (role == "leading") {
+      narrate(record.time,
+              name + " won the election of round " + std::to_string(*round) + "; synchronizing with its followers");
+    } else if (role == "leader") {
+      const std::string observers = zab_learners(name, "observing");
+      narrate(record.time, name + " became leader of epoch " + epoch_text + ", followed by " + name +
+                               zab_learners(name, "following") +
+                               (observers.empty() ? "" : "; observed by" + observers.substr(1)));
+    } else if (was_leading) {
+      narrate(record.time, name + " stepped down (now " + role + " in epoch " + epoch_text + ")");
+    } else if (const uint32_t leader_node = established_leader(*leader);
+               leader_node != 0 && (role == "following" || role == "observing")) {
+      // Joining a leader that already serves (after a restart or a heal): no election happens.
+      narrate(record.time, name + " joined the established leader " + *leader + " of epoch " +
+                               std::to_string(nodes_[leader_node - 1].term) + " (" + role + ")");
+    }
+  }
+  view.role = role;
+  view.term = new_epoch;
+  view.phase = *phase;
+  view.leader = *leader;
+  max_term_ = std::max(max_term_, new_epoch);
+  update_leader(record.time);
+}
+
+std::string ClusterObserver::zab_learners(const std::string& leader, std::string_view state) const {
+  std::string learners;
+  for (uint32_t i = 0; i < nodes_.size(); ++i) {
+    if (nodes_[i].up && nodes_[i].role == state && nodes_[i].leader == leader) {
+      learners += ", n" + std::to_string(i + 1);
+    }
+  }
+  return learners;
+}
+
+uint32_t ClusterObserver::established_leader(const std::string& leader) const {
+  if (leader.size() < 2 || leader.size() > 4 || leader[0] != 'n' ||
+      leader.find_first_not_of("0123456789", 1) != std::string::npos) {
+    return 0;
+  }
+  const uint32_t node = static_cast<uint32_t>(std::stoul(leader.substr(1)));
+  const bool serving = node >= 1 && node <= nodes_.size() && nodes_[node - 1].up && nodes_[node - 1].role == "leader";
+  return serving ? node : 0;
 }
 
 void ClusterObserver::update_leader(SimTime at) {

@@ -3,6 +3,11 @@
 // leadership changed, how long the cluster went without a leader, and how many campaigns were
 // started. With a narration stream it tells the story as it happens ("t=3.012s n2 became leader
 // of term 4 with votes from n2, n3, n5").
+//
+// Raft nodes report raft.state (role, term). ZAB nodes report zab.state (state, phase, epoch,
+// leader, round): a ZAB node counts as the leader once it is leading in the broadcast phase (a
+// quorum synchronized with it), its epoch plays the part of the term, and an election is a Fast
+// Leader Election round that no node had reached before.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +15,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/trace.h"
@@ -38,11 +44,18 @@ class ClusterObserver {
 
  private:
   struct NodeView {
-    std::string role = "follower";
-    uint64_t term = 0;
+    std::string role = "follower";  // raft: the role; zab: "leader" (leading, broadcast) or the state
+    uint64_t term = 0;              // raft: the term; zab: the epoch
     bool up = true;
+    std::string phase;   // zab only
+    std::string leader;  // zab only: whom it follows or observes ("n2")
   };
   void on_state(uint32_t node, const sim::TraceRecord& record);
+  void on_zab_state(uint32_t node, const sim::TraceRecord& record);
+  // The nodes in `state` ("following", "observing") under `leader` ("n2"), as ", n1, n3".
+  std::string zab_learners(const std::string& leader, std::string_view state) const;
+  // The 1-based node `leader` names ("n2") if it is a ZAB leader that serves now, else 0.
+  uint32_t established_leader(const std::string& leader) const;
   void update_leader(SimTime at);
 
   std::ostream* narration_;
@@ -58,6 +71,7 @@ class ClusterObserver {
   uint64_t leader_changes_ = 0;
   uint64_t max_term_ = 0;
   uint64_t crashes_ = 0;
+  uint64_t max_round_ = 0;  // zab: the highest FLE round any node reached
 };
 
 // "3.012s"

@@ -46,7 +46,7 @@ std::string summary_json(const Scenario& scenario, const RunReport& report, cons
   summary["nodes"] = scenario.nodes;
   summary["seed"] = report.seed;
   summary["duration_ms"] = scenario.duration_ms;
-  summary["read_mode"] = scenario.raft.read_mode;
+  summary["read_mode"] = scenario.read_mode();
   summary["bugs"] = scenario.bugs;
   summary["verdict"] = report.verdict;
   nlohmann::ordered_json checks = nlohmann::ordered_json::object();

@@ -11,7 +11,6 @@
 #include <typeinfo>
 
 #include "base/assert.h"
-#include "checkers/invariants/raft_invariants.h"
 #include "checkers/linearizability/checker.h"
 #include "checkers/linearizability/history_parse.h"
 #include "harness/client.h"
@@ -21,24 +20,16 @@
 #include "harness/fault_injector.h"
 #include "harness/history_recorder.h"
 #include "harness/node_host.h"
+#include "harness/protocol_binding.h"
 #include "harness/run_summary.h"
 #include "harness/scenario_params.h"
 #include "harness/service_binding.h"
 #include "harness/workload.h"
-#include "protocols/raft/raft_node.h"
 #include "sim/simulator.h"
 #include "sim/world.h"
 
 namespace consim::harness {
 namespace {
-
-protocols::ReadMode read_mode_of(const std::string& name) {
-  if (name == "log") return protocols::ReadMode::kLog;
-  if (name == "lease") return protocols::ReadMode::kLease;
-  if (name == "follower") return protocols::ReadMode::kLocal;
-  CONSIM_ASSERT(name == "read_index");
-  return protocols::ReadMode::kReadIndex;
-}
 
 sim::DiskParams disk_params(const DiskSpec& spec) {
   sim::DiskParams params;
@@ -50,25 +41,6 @@ sim::DiskParams disk_params(const DiskSpec& spec) {
   if (spec.torn_write_probability) params.torn_write_probability = *spec.torn_write_probability;
   if (spec.lying_sync) params.lying_sync = *spec.lying_sync;
   return params;
-}
-
-protocols::raft::RaftConfig raft_config(const Scenario& scenario) {
-  protocols::raft::RaftConfig config;
-  for (uint32_t i = 1; i <= scenario.nodes; ++i) {
-    config.bootstrap.voters.push_back(protocols::NodeId{i});
-  }
-  config.election_ticks = scenario.raft.election_ticks;
-  config.heartbeat_ticks = scenario.raft.heartbeat_ticks;
-  config.pre_vote = scenario.raft.pre_vote;
-  config.check_quorum = scenario.raft.check_quorum;
-  config.max_clock_drift_ppm = static_cast<int64_t>(std::llround(scenario.raft.max_clock_drift_ppm));
-  config.forward_proposals = scenario.raft.forward_proposals;
-  config.max_entries_per_message = scenario.raft.max_entries_per_message;
-  for (const std::string& bug : scenario.bugs) {
-    const bool known = protocols::raft::enable_bug(config.bugs, bug);
-    CONSIM_ASSERT(known);  // the loader checked the names
-  }
-  return config;
 }
 
 std::unique_ptr<ServiceBinding> binding_for(const std::string& service) {
@@ -100,17 +72,21 @@ class ScenarioRun {
   NodeHost* host(uint32_t node);
   uint32_t leader();
   CheckOutcome check_invariants();
-  CheckOutcome check_linearizability();
+  // The history held to `consistency`, reported as check `name` ("linearizability", "sequential").
+  CheckOutcome check_history(const std::string& name, checkers::lin::Consistency consistency);
+  const checkers::lin::History& checked_history();
   RunMetrics metrics() const;
 
   const Scenario& scenario_;
   RunOptions options_;
   uint64_t seed_;
   sim::Simulator sim_;
+  std::unique_ptr<ProtocolBinding> protocol_;
   std::unique_ptr<ServiceBinding> binding_;
-  checkers::RaftInvariants invariants_;
+  std::unique_ptr<InvariantChecker> invariants_;
   ClusterObserver observer_;
   HistoryRecorder history_;
+  std::optional<checkers::lin::History> checked_history_;  // taken from history_ for the checks
   std::unique_ptr<Workload> workload_;
   ClientSetup client_setup_;
   std::unique_ptr<sim::World> world_;
@@ -131,7 +107,9 @@ ScenarioRun::ScenarioRun(const Scenario& scenario, const RunOptions& options, ui
       options_(options),
       seed_(seed),
       sim_(seed),
+      protocol_(make_protocol_binding(scenario)),
       binding_(binding_for(scenario.service)),
+      invariants_(protocol_->make_invariants()),
       observer_(scenario.nodes, options.explain),
       history_(options.keep_history_text || !options.out_dir.empty()) {
   if (trace_out != nullptr) {
@@ -140,13 +118,13 @@ ScenarioRun::ScenarioRun(const Scenario& scenario, const RunOptions& options, ui
   if (scenario_.checks_enabled("invariants")) {
     sim_.trace().subscribe(
         [this](const sim::TraceRecord& record) {
-          invariants_.observe(record);
-          if (!violated_ && !invariants_.ok()) {
+          invariants_->observe(record);
+          if (!violated_ && !invariants_->ok()) {
             violated_ = true;
             violation_event_ = sim_.events_processed();
           }
         },
-        {"raft.", "host."});
+        protocol_->invariant_kinds());
   }
   sim_.trace().subscribe([this](const sim::TraceRecord& record) { observer_.observe(record); },
                          ClusterObserver::kinds());
@@ -163,27 +141,21 @@ void ScenarioRun::build_world() {
   client_setup_.sim = &sim_;
   client_setup_.nodes = nodes;
   client_setup_.clients = std::max<uint32_t>(clients, 1);
-  client_setup_.read_mode = read_mode_of(scenario_.raft.read_mode);
-  client_setup_.any_server = scenario_.raft.read_mode == "follower";
+  const ClientReads reads = protocol_->client_reads();
+  client_setup_.read_mode = reads.read_mode;
+  client_setup_.any_server = reads.any_server;
+  client_setup_.follow_leader_hints = reads.follow_leader_hints;
   client_setup_.timeout = scenario_ms(scenario_.workload.timeout_ms);
   client_setup_.stop_at = workload_end_;
   client_setup_.sessions = scenario_.service == "znode";
   client_setup_.session_timeout_ms = scenario_.workload.session_timeout_ms;
 
-  const protocols::raft::RaftConfig raft = raft_config(scenario_);
-  NodeFactory make_node = [raft](protocols::NodeId id, const protocols::Recovered& disk,
-                                 protocols::RandomSource& random) {
-    protocols::raft::RaftConfig config = raft;
-    config.id = id;
-    return std::make_unique<protocols::raft::RaftNode>(config, disk, random);
-  };
+  NodeFactory make_node = protocol_->node_factory();
   const ServiceBinding* binding = binding_.get();
   ApplicationFactory make_application = [binding](protocols::NodeId) {
     return std::make_unique<ExactlyOnce>(binding->make_application());
   };
-  NodeHostOptions host_options;
-  host_options.tick_interval = scenario_ms(scenario_.raft.tick_ms);
-  host_options.snapshot_every_entries = scenario_.raft.snapshot_every_entries;
+  const NodeHostOptions host_options = protocol_->host_options();
 
   sim::WorldConfig config;
   config.hosts = nodes + clients;
@@ -213,8 +185,8 @@ NodeHost* ScenarioRun::host(uint32_t node) {
   return process != nullptr && typeid(*process) == typeid(NodeHost) ? static_cast<NodeHost*>(process) : nullptr;
 }
 
-// The live node that believes it leads in the highest term (the nodes' own view, as a fault
-// injector targeting "the leader" would see it).
+// The live node that believes it leads in the highest term or epoch (the nodes' own view, as a
+// fault injector targeting "the leader" would see it); a ZAB leader counts once it serves.
 uint32_t ScenarioRun::leader() {
   uint32_t best = 0;
   uint64_t best_term = 0;
@@ -223,10 +195,10 @@ uint32_t ScenarioRun::leader() {
     if (server == nullptr || world_->state(sim::HostId{node - 1}) != sim::HostState::kUp) {
       continue;
     }
-    const protocols::NodeStatus status = server->node().status();
-    if (status.role == "leader" && (best == 0 || status.term > best_term)) {
+    const std::optional<uint64_t> term = protocol_->leading_term(server->node());
+    if (term.has_value() && (best == 0 || *term > best_term)) {
       best = node;
-      best_term = status.term;
+      best_term = *term;
     }
   }
   return best;
@@ -368,47 +340,60 @@ CheckOutcome ScenarioRun::check_invariants() {
   if (!scenario_.checks_enabled("invariants")) {
     return {"invariants", "skipped", ""};
   }
-  invariants_.finish();
-  if (invariants_.ok()) {
-    return {"invariants", "pass", std::to_string(invariants_.records_observed()) + " records checked"};
+  invariants_->finish();
+  if (invariants_->ok()) {
+    return {"invariants", "pass", std::to_string(invariants_->records_observed()) + " records checked"};
   }
-  return {"invariants", "fail",
-          "seed=" + std::to_string(seed_) + " event=" + std::to_string(violation_event_) + ": " +
-              invariants_.violation()->describe()};
+  return {
+      "invariants", "fail",
+      "seed=" + std::to_string(seed_) + " event=" + std::to_string(violation_event_) + ": " + invariants_->violation()};
 }
 
-CheckOutcome ScenarioRun::check_linearizability() {
-  if (!scenario_.checks_enabled("linearizability")) {
-    return {"linearizability", "skipped", ""};
+const checkers::lin::History& ScenarioRun::checked_history() {
+  if (!checked_history_.has_value()) {
+    // The recorder joined the events as it wrote them, exactly as parse_history would read its
+    // JSONL (tests/harness/history_recorder_test.cc holds it to that): no text is parsed here.
+    CONSIM_ASSERT_MSG(!history_.problem().has_value(), history_.problem()->c_str());
+    checked_history_ = std::move(history_).take_history();
+  }
+  return *checked_history_;
+}
+
+CheckOutcome ScenarioRun::check_history(const std::string& name, checkers::lin::Consistency consistency) {
+  if (!scenario_.checks_enabled(name)) {
+    return {name, "skipped", ""};
   }
   namespace lin = checkers::lin;
-  // The recorder joined the events as it wrote them, exactly as parse_history would read its
-  // JSONL (tests/harness/history_recorder_test.cc holds it to that): no text is parsed here.
-  CONSIM_ASSERT_MSG(!history_.problem().has_value(), history_.problem()->c_str());
-  const lin::History history = std::move(history_).take_history();
+  const lin::History& history = checked_history();
   const std::unique_ptr<lin::Model> model = lin::make_model(binding_->model());
   if (const std::optional<std::string> problem = lin::validate_history(history, *model)) {
     CONSIM_ASSERT(false);  // the workload only issues operations the model knows
   }
   lin::CheckOptions check_options;
   check_options.step_limit = options_.check_step_limit;
+  check_options.consistency = consistency;
   const lin::CheckResult result = lin::check(history, *model, check_options);
   const std::string operations = std::to_string(history.operations.size()) + " operations";
+  const std::string level = consistency == lin::Consistency::linearizable
+                                ? "linearizable"
+                                : "consistent (linearizable writes, sequentially consistent reads)";
   switch (result.verdict) {
     case lin::Verdict::linearizable:
-      return {"linearizability", "pass", operations + ", linearizable"};
+      return {name, "pass", operations + ", " + level};
     case lin::Verdict::unknown:
-      return {"linearizability", "unknown", operations + ": " + result.reason};
+      return {name, "unknown", operations + ": " + result.reason};
     case lin::Verdict::not_linearizable:
       break;
   }
-  std::string detail = operations + ", not linearizable";
+  std::string detail = operations + ", not " + level;
   if (result.counterexample.has_value()) {
     const lin::Operation& op = history.operations[result.counterexample->operation];
     detail += ": key " + result.counterexample->key + ", line " + std::to_string(op.invoke_line) +
-              " cannot be placed after any linearizable prefix (state " + result.counterexample->state + ")";
+              " cannot be placed after any " +
+              (consistency == lin::Consistency::linearizable ? "linearizable" : "consistent") + " prefix (state " +
+              result.counterexample->state + ")";
   }
-  return {"linearizability", "fail", detail};
+  return {name, "fail", detail};
 }
 
 }  // namespace
@@ -478,7 +463,12 @@ RunReport ScenarioRun::report(const std::string& trace_note) {
   report.seed = seed_;
   report.checks.push_back(check_invariants());
   report.checks.push_back(violated_ ? CheckOutcome{"linearizability", "skipped", "the run stopped at a violation"}
-                                    : check_linearizability());
+                                    : check_history("linearizability", checkers::lin::Consistency::linearizable));
+  if (scenario_.checks_enabled("sequential")) {
+    // ZooKeeper's own promise for plain (local) reads (checkers/linearizability/checker.h).
+    report.checks.push_back(violated_ ? CheckOutcome{"sequential", "skipped", "the run stopped at a violation"}
+                                      : check_history("sequential", checkers::lin::Consistency::zookeeper));
+  }
   report.checks.push_back(violated_ && scenario_.checks_enabled("liveness")
                               ? CheckOutcome{"liveness", "skipped", "the run stopped at a violation"}
                               : liveness_);

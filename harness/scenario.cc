@@ -11,9 +11,11 @@
 #include <utility>
 
 #include "base/assert.h"
+#include "harness/protocol_binding.h"
 #include "harness/scenario_faults.h"
 #include "harness/strict_json.h"
 #include "protocols/raft/config.h"
+#include "protocols/zab/config.h"
 #include "sim/network.h"
 
 namespace consim::harness {
@@ -40,25 +42,23 @@ constexpr std::array<std::string_view, 16> kTopLevelFields = {
     "bugs", "network",     "disk",     "workload", "faults", "checks", "liveness",    "expect"};
 constexpr std::array<std::string_view, 2> kServices = {"kv", "znode"};
 constexpr std::array<std::string_view, 2> kVerdicts = {"pass", "fail"};
-constexpr std::array<std::string_view, 3> kChecks = {"linearizability", "invariants", "liveness"};
+constexpr std::array<std::string_view, 4> kChecks = {"linearizability", "invariants", "liveness", "sequential"};
+constexpr std::array<std::string_view, 2> kProtocols = {"raft", "zab"};
 constexpr std::array<std::string_view, 4> kReadModes = {"log", "read_index", "lease", "follower"};
+constexpr std::array<std::string_view, 2> kZabReadModes = {"local", "sync"};
 // The invariant ids of checkers/invariants/raft_invariants.h (the ids are stable by contract there).
 constexpr std::array<std::string_view, 9> kRaftInvariants = {
     "election_safety",      "leader_append_only", "log_matching",      "leader_completeness", "state_machine_safety",
     "committed_is_durable", "term_monotonic",     "one_vote_per_term", "stale_read"};
+// The invariant ids of checkers/invariants/zab_invariants.h (stable by contract there too).
+constexpr std::array<std::string_view, 11> kZabInvariants = {
+    "one_leader_per_epoch", "prefix_consistency", "commit_consistency", "primary_order",
+    "zxid_unique",          "primary_integrity",  "epoch_order",        "ack_durability",
+    "process_consistency",  "state_consistency",  "quorum_durability"};
 
 // --- the protocol, its configuration and its bugs
 
-std::string read_protocol(const ObjectReader& top) {
-  const std::optional<std::string> protocol = top.string("protocol");
-  if (!protocol || *protocol == "raft") {
-    return "raft";
-  }
-  if (*protocol == "zab") {
-    top.fail_at("protocol", "protocol zab is not available yet (available: raft)");
-  }
-  top.fail_at("protocol", "must be raft (zab is coming), got " + in_quotes(*protocol));
-}
+std::string read_protocol(const ObjectReader& top) { return top.choice("protocol", kProtocols).value_or("raft"); }
 
 void check_raft(const ObjectReader& object, const RaftSpec& raft, uint32_t nodes) {
   if (raft.election_ticks <= raft.heartbeat_ticks) {
@@ -92,11 +92,46 @@ void check_raft(const ObjectReader& object, const RaftSpec& raft, uint32_t nodes
   }
 }
 
+constexpr std::array<std::string_view, 10> kRaftFields = {
+    "pre_vote",          "check_quorum",           "read_mode",       "max_clock_drift_ppm",
+    "tick_ms",           "election_ticks",         "heartbeat_ticks", "snapshot_every_entries",
+    "forward_proposals", "max_entries_per_message"};
+constexpr std::array<std::string_view, 12> kZabFields = {"tick_ms",
+                                                         "ping_ticks",
+                                                         "sync_limit_ticks",
+                                                         "init_limit_ticks",
+                                                         "finalize_wait_ticks",
+                                                         "notification_min_ticks",
+                                                         "notification_max_ticks",
+                                                         "commit_log_count",
+                                                         "counter_bits",
+                                                         "snapshot_every_entries",
+                                                         "observers",
+                                                         "read_mode"};
+
+// A setting of the other protocol gets a message of its own (the first field the reader would
+// not know decides): the name is right, the scenario's protocol is not.
+void check_other_protocol_fields(const Json& value, const std::string& path, Names own, Names other,
+                                 std::string_view protocol, std::string_view other_protocol) {
+  if (!value.is_object()) {
+    return;  // the ObjectReader reports it
+  }
+  for (const auto& [key, field] : value.items()) {
+    if (std::find(own.begin(), own.end(), key) != own.end()) {
+      continue;
+    }
+    if (std::find(other.begin(), other.end(), key) != other.end()) {
+      fail(strict_json::child_path(path, key), "a " + std::string(other_protocol) +
+                                                   " setting, but this scenario's protocol is " +
+                                                   std::string(protocol) + " (known: " + strict_json::join(own) + ")");
+    }
+    return;
+  }
+}
+
 RaftSpec read_raft(const Json& value, const std::string& path, uint32_t nodes) {
-  const ObjectReader object(
-      value, path,
-      {"pre_vote", "check_quorum", "read_mode", "max_clock_drift_ppm", "tick_ms", "election_ticks", "heartbeat_ticks",
-       "snapshot_every_entries", "forward_proposals", "max_entries_per_message"});
+  check_other_protocol_fields(value, path, kRaftFields, kZabFields, "raft", "ZAB");
+  const ObjectReader object(value, path, std::vector<std::string_view>(kRaftFields.begin(), kRaftFields.end()));
   RaftSpec raft;
   raft.pre_vote = object.boolean("pre_vote").value_or(raft.pre_vote);
   raft.check_quorum = object.boolean("check_quorum").value_or(raft.check_quorum);
@@ -119,13 +154,97 @@ RaftSpec read_raft(const Json& value, const std::string& path, uint32_t nodes) {
   return raft;
 }
 
+// `lower` (at `lower_key`) must stay below `upper` (at `upper_key`), or at most `upper` when not
+// `strict`. The message blames the field the scenario gave (the upper one when both were given).
+void check_order(const ObjectReader& object, std::string_view lower_key, uint64_t lower, std::string_view upper_key,
+                 uint64_t upper, bool strict) {
+  if (strict ? lower < upper : lower <= upper) {
+    return;
+  }
+  if (object.has(upper_key)) {
+    object.fail_at(upper_key, std::string(strict ? "must be greater than " : "must be at least ") +
+                                  std::string(lower_key) + " (" + std::to_string(lower) +
+                                  (object.has(lower_key) ? "" : ", the default") + "), got " + std::to_string(upper));
+  }
+  object.fail_at(lower_key, std::string(strict ? "must be less than " : "must be at most ") + std::string(upper_key) +
+                                " (" + std::to_string(upper) + ", the default), got " + std::to_string(lower));
+}
+
+// The node's own validation is the last word: what it rejects, the loader must not accept.
+void check_zab(const ObjectReader& object, const ZabSpec& zab, uint32_t nodes) {
+  check_order(object, "ping_ticks", zab.ping_ticks, "sync_limit_ticks", zab.sync_limit_ticks, /*strict=*/true);
+  check_order(object, "sync_limit_ticks", zab.sync_limit_ticks, "init_limit_ticks", zab.init_limit_ticks,
+              /*strict=*/false);
+  check_order(object, "notification_min_ticks", zab.notification_min_ticks, "notification_max_ticks",
+              zab.notification_max_ticks, /*strict=*/false);
+  if (zab.observers >= nodes) {
+    object.fail_at("observers", "must leave at least one voter: at most " + std::to_string(nodes - 1) + " of the " +
+                                    std::to_string(nodes) + " nodes may observe, got " + std::to_string(zab.observers));
+  }
+  protocols::zab::ZabConfig config = zab_config(zab, nodes, {});
+  config.id = protocols::NodeId{1};
+  if (const std::string problem = config.validate(); !problem.empty()) {
+    fail(object.path(), "not a valid ZAB configuration: " + problem);
+  }
+}
+
+ZabSpec read_zab(const Json& value, const std::string& path, uint32_t nodes) {
+  check_other_protocol_fields(value, path, kZabFields, kRaftFields, "zab", "Raft");
+  const ObjectReader object(value, path, std::vector<std::string_view>(kZabFields.begin(), kZabFields.end()));
+  ZabSpec zab;
+  const auto ticks = [&object](std::string_view key, uint64_t min, uint32_t fallback) {
+    return static_cast<uint32_t>(object.integer(key, min, 1'000'000).value_or(fallback));
+  };
+  zab.tick_ms = object.number("tick_ms", Range{0, kMaxLatencyMs, /*min_open=*/true}).value_or(zab.tick_ms);
+  zab.ping_ticks = ticks("ping_ticks", 1, zab.ping_ticks);
+  zab.sync_limit_ticks = ticks("sync_limit_ticks", 2, zab.sync_limit_ticks);
+  zab.init_limit_ticks = ticks("init_limit_ticks", 2, zab.init_limit_ticks);
+  zab.finalize_wait_ticks = ticks("finalize_wait_ticks", 0, zab.finalize_wait_ticks);
+  zab.notification_min_ticks = ticks("notification_min_ticks", 1, zab.notification_min_ticks);
+  zab.notification_max_ticks = ticks("notification_max_ticks", 1, zab.notification_max_ticks);
+  zab.commit_log_count = ticks("commit_log_count", 1, zab.commit_log_count);
+  zab.counter_bits = static_cast<uint32_t>(object.integer("counter_bits", 2, 48).value_or(zab.counter_bits));
+  zab.snapshot_every_entries =
+      static_cast<uint32_t>(object.integer("snapshot_every_entries", 0, std::numeric_limits<uint32_t>::max())
+                                .value_or(zab.snapshot_every_entries));
+  zab.observers = static_cast<uint32_t>(object.integer("observers", 0, 8).value_or(zab.observers));
+  zab.read_mode = object.choice("read_mode", kZabReadModes).value_or(zab.read_mode);
+  check_zab(object, zab, nodes);
+  return zab;
+}
+
 std::vector<std::string_view> known_bugs(const std::string& protocol) {
-  CONSIM_ASSERT(protocol == "raft");
   std::vector<std::string_view> names;
+  if (protocol == "zab") {
+    for (const protocols::zab::BugInfo& info : protocols::zab::bug_catalogue()) {
+      names.push_back(info.name);
+    }
+    return names;
+  }
+  CONSIM_ASSERT(protocol == "raft");
   for (const protocols::raft::BugInfo& info : protocols::raft::bug_catalogue()) {
     names.push_back(info.name);
   }
   return names;
+}
+
+// A bug switch of the other protocol gets a message of its own: the name is right, the scenario is not.
+void check_bug_protocol(const Json& value, const std::string& path, const std::string& protocol) {
+  if (!value.is_array()) {
+    return;  // read_names() reports it
+  }
+  for (size_t i = 0; i < value.size(); ++i) {
+    if (!value[i].is_string()) {
+      continue;
+    }
+    const std::string& name = value[i].get_ref<const std::string&>();
+    const size_t dot = name.find('.');
+    const std::string prefix = dot == std::string::npos ? "" : name.substr(0, dot);
+    if (prefix != protocol && std::find(kProtocols.begin(), kProtocols.end(), prefix) != kProtocols.end()) {
+      fail(index_path(path, i), "bug switch " + in_quotes(name) + " belongs to protocol " + prefix +
+                                    ", but this scenario's protocol is " + protocol);
+    }
+  }
 }
 
 // A list of distinct strings, each one of `known` (`what` names an element in messages).
@@ -194,7 +313,8 @@ LivenessSpec read_liveness(const Json& value, const std::string& path) {
   return liveness;
 }
 
-Expectation read_expect(const Json& value, const std::string& path, const std::vector<std::string>& checks) {
+Expectation read_expect(const Json& value, const std::string& path, const std::vector<std::string>& checks,
+                        const std::string& protocol) {
   const ObjectReader object(value, path, {"verdict", "check", "invariant"});
   Expectation expect;
   expect.verdict = object.choice("verdict", kVerdicts).value_or("pass");
@@ -216,7 +336,8 @@ Expectation read_expect(const Json& value, const std::string& path, const std::v
                      "only with check \"invariants\", got " +
                          (expect.check.empty() ? std::string("no check") : "check " + in_quotes(expect.check)));
     }
-    expect.invariant = *object.choice("invariant", kRaftInvariants);
+    expect.invariant =
+        protocol == "zab" ? *object.choice("invariant", kZabInvariants) : *object.choice("invariant", kRaftInvariants);
   }
   return expect;
 }
@@ -246,10 +367,15 @@ Scenario read_scenario(const Json& root, std::string_view file) {
   scenario.nodes = static_cast<uint32_t>(top.integer("nodes", 1, 9).value_or(scenario.nodes));
   scenario.seed = top.integer("seed", 0, std::numeric_limits<uint64_t>::max()).value_or(scenario.seed);
   scenario.duration_ms = top.number("duration_ms", kPositiveMs).value_or(scenario.duration_ms);
-  if (const Json* raft = top.find("protocol_config")) {
-    scenario.raft = read_raft(*raft, "protocol_config", scenario.nodes);
+  if (const Json* config = top.find("protocol_config")) {
+    if (scenario.protocol == "zab") {
+      scenario.zab = read_zab(*config, "protocol_config", scenario.nodes);
+    } else {
+      scenario.raft = read_raft(*config, "protocol_config", scenario.nodes);
+    }
   }
   if (const Json* bugs = top.find("bugs")) {
+    check_bug_protocol(*bugs, "bugs", scenario.protocol);
     scenario.bugs = read_names(*bugs, "bugs", known_bugs(scenario.protocol), "bug switch");
   }
   if (const Json* network = top.find("network")) {
@@ -273,7 +399,7 @@ Scenario read_scenario(const Json& root, std::string_view file) {
     scenario.liveness = read_liveness(*liveness, "liveness");
   }
   if (const Json* expect = top.find("expect")) {
-    scenario.expect = read_expect(*expect, "expect", scenario.checks);
+    scenario.expect = read_expect(*expect, "expect", scenario.checks, scenario.protocol);
   }
   return scenario;
 }

@@ -131,6 +131,24 @@ struct RaftSpec {
   bool forward_proposals = true;
 };
 
+// "protocol_config" when protocol is zab. Times are in ticks of a node's local clock, as
+// ZooKeeper counts them (protocols/zab/config.h); the defaults are ZabConfig's.
+struct ZabSpec {
+  double tick_ms = 10;                      // (0, 60000]: how often the host ticks the node
+  uint32_t ping_ticks = 5;                  // [1, 1000000]: the leader pings its learners
+  uint32_t sync_limit_ticks = 50;           // [2, 1000000], > ping_ticks: a silent peer is dropped
+  uint32_t init_limit_ticks = 100;          // [2, 1000000], >= sync_limit_ticks: discovery + sync
+  uint32_t finalize_wait_ticks = 20;        // [0, 1000000]: FLE waits for a better vote
+  uint32_t notification_min_ticks = 20;     // [1, 1000000]: FLE re-sends votes after this ...
+  uint32_t notification_max_ticks = 400;    // [1, 1000000], >= notification_min_ticks: ... doubling up to this
+  uint32_t commit_log_count = 500;          // [1, 1000000]: the leader's committedLog window
+  uint32_t counter_bits = 32;               // [2, 48]: the zxid counter's width
+  uint32_t snapshot_every_entries = 10000;  // 0 = never compact
+  // The last `observers` nodes are observers (non-voting learners); at least one voter remains.
+  uint32_t observers = 0;
+  std::string read_mode = "sync";  // "local" (ZooKeeper's plain reads: may be stale) | "sync" (sync, then read)
+};
+
 struct WorkloadSpec {
   uint32_t clients = 3;  // [0, 1000]
   uint32_t keys = 3;     // [1, 100000]
@@ -159,9 +177,11 @@ struct LivenessSpec {
 
 struct Expectation {
   std::string verdict = "pass";  // "pass" | "fail"
-  // With "fail": the check that must fail ("linearizability" | "invariants" | "liveness"; one of
+  // With "fail": the check that must fail ("linearizability" | "invariants" | "liveness" |
+  // "sequential"; one of
   // `checks`), and for invariants optionally which one (an id of checkers/invariants/
-  // raft_invariants.h: "election_safety", ...). Empty: any. "fail" needs non-empty `checks`.
+  // raft_invariants.h: "election_safety", ...; with zab, of zab_invariants.h: "prefix_consistency",
+  // ...). Empty: any. "fail" needs non-empty `checks`.
   std::string check;
   std::string invariant;
 };
@@ -170,24 +190,30 @@ struct Scenario {
   std::string file;  // where it was loaded from, for messages
   std::string name;  // required, [a-z0-9._-]+
   std::string description;
-  std::string protocol = "raft";  // "raft" (and "zab" when it lands)
+  std::string protocol = "raft";  // "raft" | "zab"
   std::string service = "kv";     // "kv" | "znode"
   uint32_t nodes = 3;             // [1, 9]
   uint64_t seed = 1;
-  double duration_ms = 10000;     // (0, 24 h]
-  RaftSpec raft;                  // "protocol_config" when protocol is raft
-  std::vector<std::string> bugs;  // each a known switch ("raft.commit_previous_term"), no duplicates
+  double duration_ms = 10000;  // (0, 24 h]
+  RaftSpec raft;               // "protocol_config" when protocol is raft
+  ZabSpec zab;                 // "protocol_config" when protocol is zab
+  // Each a known switch of the scenario's protocol ("raft.commit_previous_term",
+  // "zab.diff_instead_of_trunc"), no duplicates.
+  std::vector<std::string> bugs;
   NetworkSpec network;
   DiskSpec disk;
   WorkloadSpec workload;
   std::vector<Fault> faults;  // sorted by at_ms, stable
-  // Which checks run: "linearizability", "invariants", "liveness" (default: all three), no
-  // duplicates, in the file's order.
+  // Which checks run: "linearizability", "invariants", "liveness" (default: these three), and
+  // "sequential" (the history held to ZooKeeper's promise: writes and sync reads linearizable,
+  // plain reads sequentially consistent); no duplicates, in the file's order.
   std::vector<std::string> checks = {"invariants", "linearizability", "liveness"};
   LivenessSpec liveness;
   Expectation expect;
 
   bool checks_enabled(std::string_view check) const;
+  // The protocol's read mode: raft.read_mode or zab.read_mode.
+  const std::string& read_mode() const { return protocol == "zab" ? zab.read_mode : raft.read_mode; }
 };
 
 // A loading error: the message names the file and the field.

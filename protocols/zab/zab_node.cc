@@ -203,8 +203,10 @@ void ZabNode::apply_to(uint64_t upto, bool answer) {
     entry.index = LogIndex{it->zxid};
     entry.term = Term{layout_.epoch(it->zxid)};
     entry.command = it->command;
+    // The request id always goes along (exactly-once application keys on it, so every replica
+    // must see it); the origin only when the application may answer the client.
+    entry.request = it->request;
     if (answer) {
-      entry.request = it->request;
       entry.origin = it->origin;
     }
     committed_entries_.push_back(std::move(entry));

@@ -97,6 +97,17 @@ TEST(Cli, ListBugsNamesEveryRaftBugSwitch) {
   EXPECT_NE(outcome.out.find("caught by: "), std::string::npos);
 }
 
+TEST(Cli, ListBugsNamesEveryZabBugSwitchAfterRafts) {
+  const Outcome outcome = run_cli({"list", "bugs"});
+  ASSERT_EQ(outcome.code, kExitOk) << outcome.err;
+  for (const char* bug :
+       {"zab.ack_newleader_before_persist", "zab.write_epoch_before_persist", "zab.diff_instead_of_trunc",
+        "zab.set_lastprocessed_on_diff", "zab.drop_outstanding_on_newleader", "zab.retain_db_on_trunc"}) {
+    EXPECT_NE(outcome.out.find(std::string(bug) + "\n"), std::string::npos) << bug;
+    EXPECT_GT(outcome.out.find(bug), outcome.out.find("raft.commit_previous_term")) << bug;
+  }
+}
+
 TEST(Cli, ListSomethingUnknownExitsTwo) {
   const Outcome outcome = run_cli({"list", "unicorns"});
   EXPECT_EQ(outcome.code, kExitUsage);

@@ -56,6 +56,21 @@ TEST(RunCommand, HealthyScenarioPassesAndWritesItsFiles) {
   EXPECT_EQ(check.code, 0) << check.out << check.err;
 }
 
+TEST(RunCommand, ZabScenarioPassesAndItsSummarySaysZab) {
+  const fs::path out = temp_dir("zab-healthy");
+  const Outcome outcome = run_cli({"run", kScenarios + "/zab/healthy.json", "--out", out.string()});
+  EXPECT_EQ(outcome.code, 0) << outcome.out << outcome.err;
+  const nlohmann::json summary = nlohmann::json::parse(slurp(out / "summary.json"));
+  EXPECT_EQ(summary["scenario"], "zab-healthy");
+  EXPECT_EQ(summary["protocol"], "zab");
+  EXPECT_EQ(summary["read_mode"], "sync");
+  EXPECT_EQ(summary["verdict"], "pass");
+  EXPECT_EQ(summary["metrics"]["leader_changes"], 1);
+  EXPECT_GT(summary["metrics"]["committed_ops"].get<int>(), 0);
+  // The trace carries the protocol's own records.
+  EXPECT_NE(slurp(out / "trace.jsonl").find("\"kind\":\"zab.established\""), std::string::npos);
+}
+
 TEST(RunCommand, SameSeedGivesByteIdenticalSummaryTwice) {
   const fs::path a = temp_dir("twice-a");
   const fs::path b = temp_dir("twice-b");
@@ -113,6 +128,10 @@ TEST(RunCommand, BadScenariosExitTwoNamingTheField) {
       {"bad-node", R"({"name": "x", "nodes": 3, "faults": [{"at_ms": 1, "crash": "n7"}]})", "faults[0].crash"},
       {"bad-type", R"({"name": "x", "workload": {"clients": "three"}})", "workload.clients"},
       {"bad-bug", R"({"name": "x", "bugs": ["raft.no_such_bug"]})", "bugs[0]"},
+      {"zab-config", R"({"name": "x", "protocol": "zab", "protocol_config": {"sync_limit_tick": 9}})",
+       "protocol_config.sync_limit_tick: unknown field, did you mean \"sync_limit_ticks\"?"},
+      {"zab-raft-bug", R"({"name": "x", "protocol": "zab", "bugs": ["raft.vote_before_persist"]})",
+       "bugs[0]: bug switch \"raft.vote_before_persist\" belongs to protocol raft"},
   };
   for (const auto& c : cases) {
     const fs::path path = write_file(std::string("bad-") + c.name, c.text);
@@ -131,6 +150,8 @@ TEST(RunCommand, ListScenariosAndFaults) {
   EXPECT_EQ(scenarios.code, 0) << scenarios.err;
   EXPECT_NE(scenarios.out.find("healthy.json"), std::string::npos) << scenarios.out;
   EXPECT_EQ(scenarios.out.find("(invalid"), std::string::npos) << scenarios.out;
+  EXPECT_NE(scenarios.out.find("zab/healthy.json  [zab/kv, expect pass]"), std::string::npos) << scenarios.out;
+  EXPECT_NE(scenarios.out.find("zab/local-read-stale.json  [zab/kv, expect fail]"), std::string::npos) << scenarios.out;
   const Outcome faults = run_cli({"list", "faults"});
   EXPECT_EQ(faults.code, 0);
   EXPECT_NE(faults.out.find("partition"), std::string::npos);

@@ -15,6 +15,9 @@
 #include <variant>
 #include <vector>
 
+#include "harness/protocol_binding.h"
+#include "protocols/zab/config.h"
+
 namespace consim::harness {
 namespace {
 
@@ -205,6 +208,74 @@ TEST(Scenario, BugSwitchesAndExpectedFailure) {
   EXPECT_EQ(s.expect.invariant, "state_machine_safety");
 }
 
+TEST(Scenario, ZabDefaultsAreTheNodesDefaults) {
+  const Scenario s = parse_ok(R"({"name": "z", "protocol": "zab"})");
+  EXPECT_EQ(s.protocol, "zab");
+  EXPECT_EQ(s.zab.read_mode, "sync");
+  EXPECT_EQ(s.read_mode(), "sync");
+  EXPECT_EQ(s.zab.observers, 0u);
+  EXPECT_EQ(s.zab.tick_ms, 10);
+  EXPECT_EQ(s.zab.snapshot_every_entries, 10000u);
+  const protocols::zab::ZabConfig defaults;
+  const protocols::zab::ZabConfig config = zab_config(s.zab, s.nodes, s.bugs);
+  EXPECT_EQ(config.ping_ticks, defaults.ping_ticks);
+  EXPECT_EQ(config.sync_limit_ticks, defaults.sync_limit_ticks);
+  EXPECT_EQ(config.init_limit_ticks, defaults.init_limit_ticks);
+  EXPECT_EQ(config.finalize_wait_ticks, defaults.finalize_wait_ticks);
+  EXPECT_EQ(config.notification_min_ticks, defaults.notification_min_ticks);
+  EXPECT_EQ(config.notification_max_ticks, defaults.notification_max_ticks);
+  EXPECT_EQ(config.commit_log_count, defaults.commit_log_count);
+  EXPECT_EQ(config.counter_bits, defaults.counter_bits);
+  EXPECT_EQ(config.voters,
+            (std::vector<protocols::NodeId>{protocols::NodeId{1}, protocols::NodeId{2}, protocols::NodeId{3}}));
+  EXPECT_TRUE(config.observers.empty());
+  EXPECT_FALSE(config.bugs.any());
+  // A raft scenario's read mode is Raft's.
+  EXPECT_EQ(parse_ok(R"({"name": "r"})").read_mode(), "read_index");
+}
+
+TEST(Scenario, ZabProtocolConfigAndBugsParse) {
+  const Scenario s = parse_ok(R"({"name": "z", "protocol": "zab", "nodes": 7,
+    "protocol_config": {"tick_ms": 5, "ping_ticks": 2, "sync_limit_ticks": 10, "init_limit_ticks": 30,
+                        "finalize_wait_ticks": 0, "notification_min_ticks": 4, "notification_max_ticks": 64,
+                        "commit_log_count": 50, "counter_bits": 8, "snapshot_every_entries": 100,
+                        "observers": 2, "read_mode": "local"},
+    "bugs": ["zab.diff_instead_of_trunc", "zab.retain_db_on_trunc"],
+    "expect": {"verdict": "fail", "check": "invariants", "invariant": "prefix_consistency"}})");
+  EXPECT_EQ(s.zab.tick_ms, 5);
+  EXPECT_EQ(s.zab.read_mode, "local");
+  EXPECT_EQ(s.read_mode(), "local");
+  EXPECT_EQ(s.zab.snapshot_every_entries, 100u);
+  EXPECT_EQ(s.expect.invariant, "prefix_consistency");
+  const protocols::zab::ZabConfig config = zab_config(s.zab, s.nodes, s.bugs);
+  EXPECT_EQ(config.ping_ticks, 2u);
+  EXPECT_EQ(config.sync_limit_ticks, 10u);
+  EXPECT_EQ(config.init_limit_ticks, 30u);
+  EXPECT_EQ(config.finalize_wait_ticks, 0u);
+  EXPECT_EQ(config.notification_min_ticks, 4u);
+  EXPECT_EQ(config.notification_max_ticks, 64u);
+  EXPECT_EQ(config.commit_log_count, 50u);
+  EXPECT_EQ(config.counter_bits, 8u);
+  // The last two nodes observe.
+  ASSERT_EQ(config.voters.size(), 5u);
+  EXPECT_EQ(config.voters.back(), protocols::NodeId{5});
+  EXPECT_EQ(config.observers, (std::vector<protocols::NodeId>{protocols::NodeId{6}, protocols::NodeId{7}}));
+  EXPECT_TRUE(config.bugs.diff_instead_of_trunc);
+  EXPECT_TRUE(config.bugs.retain_db_on_trunc);
+  EXPECT_FALSE(config.bugs.ack_newleader_before_persist);
+  // Raft's settings keep their defaults in a zab scenario.
+  EXPECT_EQ(s.raft.read_mode, "read_index");
+}
+
+TEST(Scenario, EveryZabBugSwitchIsAccepted) {
+  for (const protocols::zab::BugInfo& bug : protocols::zab::bug_catalogue()) {
+    SCOPED_TRACE(bug.name);
+    const Scenario s = parse_ok(R"({"name": "z", "protocol": "zab", "bugs": [")" + std::string(bug.name) + "\"]}");
+    EXPECT_EQ(s.bugs, std::vector<std::string>{std::string(bug.name)});
+    EXPECT_TRUE(zab_config(s.zab, s.nodes, s.bugs).bugs.any());
+  }
+}
+
 TEST(Scenario, FractionsThatSumToOneInDecimalAreAccepted) {
   // 0.1 + 0.2 + 0.7 is 1.0000000000000002 in doubles.
   const Scenario s =
@@ -258,8 +329,7 @@ const std::vector<BadCase> kBadCases = {
     {"seed beyond 64 bits", R"("seed": 18446744073709551616)", "seed: ", "integer"},
     {"negative duration", R"("duration_ms": -5)", "duration_ms: ", "(0, 86400000]"},
     {"zero duration", R"("duration_ms": 0)", "duration_ms: ", "got 0"},
-    {"zab protocol", R"("protocol": "zab")", "protocol: ", "protocol zab is not available yet"},
-    {"unknown protocol", R"("protocol": "paxos")", "protocol: ", "must be raft"},
+    {"unknown protocol", R"("protocol": "paxos")", "protocol: ", "one of raft, zab; got \"paxos\""},
     {"unknown service", R"("service": "sql")", "service: ", "one of kv, znode"},
     {"fraction sum above one", R"("workload": {"read_fraction": 0.6, "cas_fraction": 0.5})", "workload: ", "at most 1"},
     {"fraction above one", R"("workload": {"read_fraction": 1.5})", "workload.read_fraction: ", "[0, 1]"},
@@ -353,6 +423,62 @@ const std::vector<BadCase> kBadCases = {
     {"disk fault that changes nothing", R"("faults": [{"at_ms": 1, "disk": {"node": "n1"}}])",
      "faults[0].disk: ", "changes nothing"},
     {"strange key", R"("a.b\n": 1)", R"("a.b\n": )", "unknown field"},
+    // --- protocol zab
+    {"misspelt zab field", R"("protocol": "zab", "protocol_config": {"ping_tick": 3})",
+     "protocol_config.ping_tick: ", "did you mean \"ping_ticks\""},
+    {"raft field in a zab scenario", R"("protocol": "zab", "protocol_config": {"pre_vote": true})",
+     "protocol_config.pre_vote: ", "a Raft setting, but this scenario's protocol is zab (known: tick_ms, ping_ticks"},
+    {"zab field in a raft scenario", R"("protocol_config": {"observers": 1})",
+     "protocol_config.observers: ", "a ZAB setting, but this scenario's protocol is raft (known: pre_vote"},
+    {"raft field beside a misspelt one",
+     R"("protocol": "zab", "protocol_config": {"check_quorum": true, "obsevers": 1})",
+     "protocol_config.check_quorum: ", "a Raft setting"},
+    {"zab ticks of another type", R"("protocol": "zab", "protocol_config": {"ping_ticks": "5"})",
+     "protocol_config.ping_ticks: ", "integer in [1, 1000000], got \"5\""},
+    {"zab ticks with a fraction", R"("protocol": "zab", "protocol_config": {"sync_limit_ticks": 7.5})",
+     "protocol_config.sync_limit_ticks: ", "got 7.5"},
+    {"zero ping_ticks", R"("protocol": "zab", "protocol_config": {"ping_ticks": 0})",
+     "protocol_config.ping_ticks: ", "[1, 1000000]"},
+    {"sync limit not above ping", R"("protocol": "zab", "protocol_config": {"ping_ticks": 10, "sync_limit_ticks": 10})",
+     "protocol_config.sync_limit_ticks: ", "must be greater than ping_ticks (10), got 10"},
+    {"ping above the default sync limit", R"("protocol": "zab", "protocol_config": {"ping_ticks": 60})",
+     "protocol_config.ping_ticks: ", "must be less than sync_limit_ticks (50, the default), got 60"},
+    {"init limit below the default sync limit", R"("protocol": "zab", "protocol_config": {"init_limit_ticks": 20})",
+     "protocol_config.init_limit_ticks: ", "must be at least sync_limit_ticks (50, the default), got 20"},
+    {"notification max below min",
+     R"("protocol": "zab", "protocol_config": {"notification_min_ticks": 50, "notification_max_ticks": 40})",
+     "protocol_config.notification_max_ticks: ", "at least notification_min_ticks (50), got 40"},
+    {"negative finalize wait", R"("protocol": "zab", "protocol_config": {"finalize_wait_ticks": -1})",
+     "protocol_config.finalize_wait_ticks: ", "[0, 1000000]"},
+    {"empty committed log window", R"("protocol": "zab", "protocol_config": {"commit_log_count": 0})",
+     "protocol_config.commit_log_count: ", "[1, 1000000]"},
+    {"zxid counter too wide", R"("protocol": "zab", "protocol_config": {"counter_bits": 64})",
+     "protocol_config.counter_bits: ", "[2, 48], got 64"},
+    {"zero zab tick", R"("protocol": "zab", "protocol_config": {"tick_ms": 0})", "protocol_config.tick_ms: ", "got 0"},
+    {"no voter left", R"("protocol": "zab", "nodes": 3, "protocol_config": {"observers": 3})",
+     "protocol_config.observers: ", "at least one voter: at most 2 of the 3 nodes may observe, got 3"},
+    {"observers out of range", R"("protocol": "zab", "nodes": 9, "protocol_config": {"observers": 9})",
+     "protocol_config.observers: ", "[0, 8]"},
+    {"raft read mode in a zab scenario", R"("protocol": "zab", "protocol_config": {"read_mode": "lease"})",
+     "protocol_config.read_mode: ", "one of local, sync; got \"lease\""},
+    {"zab read mode in a raft scenario", R"("protocol_config": {"read_mode": "sync"})",
+     "protocol_config.read_mode: ", "one of log, read_index, lease, follower"},
+    {"raft bug in a zab scenario", R"("protocol": "zab", "bugs": ["raft.commit_previous_term"])",
+     "bugs[0]: ", "belongs to protocol raft, but this scenario's protocol is zab"},
+    {"zab bug in a raft scenario", R"("bugs": ["zab.diff_instead_of_trunc"])",
+     "bugs[0]: ", "belongs to protocol zab, but this scenario's protocol is raft"},
+    {"unknown zab bug", R"("protocol": "zab", "bugs": ["zab.diff_instead_of_snap"])",
+     "bugs[0]: ", "unknown bug switch \"zab.diff_instead_of_snap\" (known: zab.ack_newleader_before_persist"},
+    {"duplicate zab bug", R"("protocol": "zab", "bugs": ["zab.retain_db_on_trunc", "zab.retain_db_on_trunc"])",
+     "bugs[1]: ", "duplicate"},
+    {"raft invariant in a zab scenario",
+     R"("protocol": "zab", "expect": {"verdict": "fail", "check": "invariants", "invariant": "election_safety"})",
+     "expect.invariant: ", "one of one_leader_per_epoch, prefix_consistency"},
+    {"zab invariant in a raft scenario",
+     R"("expect": {"verdict": "fail", "check": "invariants", "invariant": "prefix_consistency"})",
+     "expect.invariant: ", "one of election_safety"},
+    {"zab config not an object", R"("protocol": "zab", "protocol_config": [])",
+     "protocol_config: ", "must be an object"},
 };
 
 TEST(ScenarioErrors, EachMistakeIsReportedWithFileFieldAndProblem) {
@@ -494,6 +620,9 @@ const std::vector<Json>& nasty_values() {
                                            "pass",
                                            "liveness",
                                            "raft.commit_previous_term",
+                                           "zab",
+                                           "local",
+                                           "zab.diff_instead_of_trunc",
                                            Json::array(),
                                            Json::object(),
                                            Json::array({"*"}),
@@ -523,6 +652,11 @@ void check_contract(const Scenario& s) {
     }
   }
   RC_ASSERT(s.workload.read_fraction + s.workload.cas_fraction + s.workload.delete_fraction <= 1 + 1e-9);
+  RC_ASSERT(s.zab.observers < s.nodes);
+  RC_ASSERT(s.zab.sync_limit_ticks > s.zab.ping_ticks);
+  for (const std::string& bug : s.bugs) {
+    RC_ASSERT(bug.rfind(s.protocol + ".", 0) == 0u);
+  }
 }
 
 RC_GTEST_PROP(ScenarioProperty, MutatedScenariosLoadOrFailCleanly, ()) {

@@ -94,7 +94,7 @@ class Driver {
       }
       for (const Committed& entry : ready.committed) {
         applied.push_back(entry.index.value);
-        if (entry.request.valid()) {
+        if (entry.origin.valid()) {  // the application may answer the client
           answered.push_back(entry.request.value);
         }
       }
