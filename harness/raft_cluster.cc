@@ -11,28 +11,15 @@ using protocols::LogIndex;
 using protocols::NodeId;
 using protocols::raft::RaftNode;
 
-RaftCluster::RaftCluster(const RaftClusterOptions& options) : options_(options) {
-  CONSIM_ASSERT(options_.nodes >= 1);
+RaftCluster::RaftCluster(const RaftClusterOptions& options)
+    : SimCluster(Setup{options.nodes, options.seed, options.link, options.disk, options.host}), options_(options) {
   CONSIM_ASSERT(options_.nodes <= 64);  // the apply checker keeps a bit per node
-  sim_ = std::make_unique<sim::Simulator>(options_.seed);
-  sim_->trace().subscribe(
-      [this](const sim::TraceRecord& record) {
-        const bool was_ok = invariants_.ok();
-        invariants_.observe(record);
-        if (was_ok && !invariants_.ok()) {
-          violation_event_ = sim_->events_processed();
-        }
-      },
-      {"raft.", "host."});
   const uint32_t voters = options_.initial_voters.value_or(options_.nodes);
   CONSIM_ASSERT(voters >= 1);
   CONSIM_ASSERT(voters <= options_.nodes);
   protocols::raft::ClusterConfig bootstrap;
-  for (uint32_t i = 1; i <= options_.nodes; ++i) {
-    if (i <= voters) {
-      bootstrap.voters.push_back(NodeId{i});
-    }
-    connected_.insert(NodeId{i});
+  for (uint32_t i = 1; i <= voters; ++i) {
+    bootstrap.voters.push_back(NodeId{i});
   }
   protocols::raft::RaftConfig raft = options_.raft;
   raft.bootstrap = bootstrap;
@@ -45,41 +32,11 @@ RaftCluster::RaftCluster(const RaftClusterOptions& options) : options_(options) 
     return std::make_unique<CommandLog>(
         id, [this](NodeId node, LogIndex index, std::optional<uint64_t> value) { on_applied(node, index, value); });
   };
-  NodeHostHooks hooks;
-  hooks.crash = [this](sim::HostId host) { world_->crash(host); };
-  hooks.crash_point = [this](NodeId node, std::string_view step) { return crash_point_ && crash_point_(node, step); };
-  hooks.crash_point_armed = &crash_point_armed_;
-  const NodeHostOptions host_options = options_.host;
-  sim::WorldConfig world_config;
-  world_config.hosts = options_.nodes;
-  world_config.link = options_.link;
-  world_config.disk = options_.disk;
-  world_ = std::make_unique<sim::World>(
-      *sim_, world_config,
-      [make_node, make_application, hooks, host_options](sim::HostContext context, const sim::DiskImage& recovered) {
-        return std::make_unique<NodeHost>(context, recovered, make_node, make_application, hooks, host_options);
-      });
-  world_->start_all();
+  start(make_node, make_application, {"raft.", "host."},
+        [this](const sim::TraceRecord& record) { invariants_.observe(record); });
 }
 
 RaftCluster::~RaftCluster() = default;
-
-std::vector<NodeId> RaftCluster::nodes() const {
-  std::vector<NodeId> all;
-  for (uint32_t i = 1; i <= options_.nodes; ++i) {
-    all.push_back(NodeId{i});
-  }
-  return all;
-}
-
-// NodeHost and RaftNode are final: comparing dynamic types is exact and cheaper than dynamic_cast
-// (the load generators ask for the leader on every proposal).
-NodeHost* RaftCluster::host(NodeId node) const {
-  sim::Process* process = world_->process(host_of(node));
-  return process != nullptr && typeid(*process) == typeid(NodeHost) ? static_cast<NodeHost*>(process) : nullptr;
-}
-
-bool RaftCluster::up(NodeId node) const { return world_->state(host_of(node)) == sim::HostState::kUp; }
 
 const RaftNode* RaftCluster::raft(NodeId node) const {
   const NodeHost* found = host(node);
@@ -128,60 +85,15 @@ std::optional<NodeId> RaftCluster::one_leader() const {
   return newest;
 }
 
-std::string RaftCluster::violation_report() const {
-  if (invariants_.ok()) {
-    return {};
-  }
-  return "seed=" + std::to_string(options_.seed) + " event=" + std::to_string(violation_event_) + ": " +
-         invariants_.violation()->describe();
-}
-
-bool RaftCluster::run_until(const std::function<bool()>& done, Duration timeout) {
-  const SimTime deadline = sim_->now() + timeout;
-  while (!done()) {
-    if (!invariants_.ok()) {
-      return false;
-    }
-    if (sim_->next_event_time() > deadline) {
-      sim_->run_until(deadline);
-      return done();
-    }
-    sim_->step();
-  }
-  return true;
-}
-
-void RaftCluster::run_for(Duration duration) {
-  run_until([] { return false; }, duration);
-}
-
-bool RaftCluster::propose(NodeId at, uint64_t value) {
-  protocols::ClientRequest request;
-  request.id = protocols::RequestId{next_request_++};
-  request.kind = protocols::ClientRequest::Kind::kWrite;
-  request.command = std::make_shared<NumberCommand>(value);
-  return world_->inject(host_of(at),
-                        [request](sim::Process& process) { static_cast<NodeHost&>(process).submit(request); });
-}
-
-bool RaftCluster::read(NodeId at, protocols::ReadMode mode) {
-  protocols::ClientRequest request;
-  request.id = protocols::RequestId{next_request_++};
-  request.kind = protocols::ClientRequest::Kind::kRead;
-  request.read_mode = mode;
-  return world_->inject(host_of(at),
-                        [request](sim::Process& process) { static_cast<NodeHost&>(process).submit(request); });
-}
-
 bool RaftCluster::with_raft(NodeId at, const std::function<void(RaftNode&)>& input) {
-  return world_->inject(host_of(at), [input](sim::Process& process) {
+  return world().inject(host_of(at), [input](sim::Process& process) {
     static_cast<NodeHost&>(process).with_node(
         [&input](protocols::Node& node) { input(dynamic_cast<RaftNode&>(node)); });
   });
 }
 
 bool RaftCluster::propose_conf_change(NodeId at, const protocols::raft::ConfChange& change) {
-  const protocols::RequestId id{next_request_++};
+  const protocols::RequestId id = take_request_id();
   return with_raft(at, [id, change](RaftNode& node) { node.propose_conf_change(id, change); });
 }
 
@@ -194,7 +106,7 @@ bool RaftCluster::transfer_leadership(NodeId at, NodeId transferee) {
 }
 
 std::optional<LogIndex> RaftCluster::one(uint64_t value, uint32_t expected, Duration timeout) {
-  const SimTime deadline = sim_->now() + timeout;
+  const SimTime deadline = sim().now() + timeout;
   const auto index_of_value = [this, value]() -> std::optional<uint64_t> {
     for (uint64_t index = applied_.size(); index-- > 0;) {
       if (applied_[index].seen && applied_[index].value == value) {
@@ -203,7 +115,7 @@ std::optional<LogIndex> RaftCluster::one(uint64_t value, uint32_t expected, Dura
     }
     return std::nullopt;
   };
-  while (sim_->now() < deadline && invariants_.ok()) {
+  while (sim().now() < deadline && invariants_.ok()) {
     const std::optional<NodeId> leader = one_leader();
     if (leader.has_value()) {
       propose(*leader, value);
@@ -213,7 +125,7 @@ std::optional<LogIndex> RaftCluster::one(uint64_t value, uint32_t expected, Dura
             const std::optional<uint64_t> index = index_of_value();
             return index.has_value() && applied_count(LogIndex{*index}) >= expected;
           },
-          std::min(Duration::seconds(2), deadline - sim_->now()));
+          std::min(Duration::seconds(2), deadline - sim().now()));
       if (applied) {
         return LogIndex{*index_of_value()};
       }
@@ -250,34 +162,5 @@ std::optional<uint64_t> RaftCluster::applied_value(LogIndex index) const {
 }
 
 LogIndex RaftCluster::max_applied_index() const { return max_applied_; }
-
-void RaftCluster::disconnect(NodeId node) {
-  connected_.erase(node);
-  for (const NodeId other : nodes()) {
-    if (other != node) {
-      world_->network().set_blocked(host_of(node), host_of(other), true);
-      world_->network().set_blocked(host_of(other), host_of(node), true);
-    }
-  }
-  sim_->emit(sim::TraceEvent("fault.disconnect").node(host_of(node)));
-}
-
-void RaftCluster::connect(NodeId node) {
-  connected_.insert(node);
-  for (const NodeId other : connected_) {
-    world_->network().set_blocked(host_of(node), host_of(other), false);
-    world_->network().set_blocked(host_of(other), host_of(node), false);
-  }
-  sim_->emit(sim::TraceEvent("fault.connect").node(host_of(node)));
-}
-
-void RaftCluster::crash(NodeId node) { world_->crash(host_of(node)); }
-
-void RaftCluster::restart(NodeId node) { world_->restart(host_of(node)); }
-
-void RaftCluster::set_crash_point(std::function<bool(NodeId, std::string_view)> decide) {
-  crash_point_ = std::move(decide);
-  crash_point_armed_ = crash_point_ != nullptr;
-}
 
 }  // namespace consim::harness

@@ -17,6 +17,7 @@
 #include "checkers/invariants/raft_invariants.h"
 #include "harness/command_log.h"
 #include "harness/node_host.h"
+#include "harness/sim_cluster.h"
 #include "protocols/raft/raft_node.h"
 #include "sim/simulator.h"
 #include "sim/world.h"
@@ -36,42 +37,23 @@ struct RaftClusterOptions {
   std::optional<uint32_t> initial_voters;
 };
 
-class RaftCluster {
+class RaftCluster final : public SimCluster {
  public:
   explicit RaftCluster(const RaftClusterOptions& options);
-  ~RaftCluster();
-
-  sim::Simulator& sim() { return *sim_; }
-  sim::World& world() { return *world_; }
-  uint32_t size() const { return options_.nodes; }
-  std::vector<protocols::NodeId> nodes() const;
+  ~RaftCluster() override;
 
   // The node's Raft state machine, or null when its machine is down.
   const protocols::raft::RaftNode* raft(protocols::NodeId node) const;
-  NodeHost* host(protocols::NodeId node) const;
-  bool up(protocols::NodeId node) const;
 
   // Nodes that are up, connected (not disconnected()), and believe they lead.
   std::vector<protocols::NodeId> connected_leaders() const;
   // MIT's checkOneLeader: among connected nodes, the leader of the highest term, provided no
   // term has two; nullopt if there is none or a term has two.
   std::optional<protocols::NodeId> one_leader() const;
-  // Runs until `done` holds (checked after every event), `timeout` of simulated time passes, or
-  // an invariant is violated.
-  bool run_until(const std::function<bool()>& done, Duration timeout);
-  void run_for(Duration duration);
 
   // The online invariants; finish() judges what was still pending at the end of the run.
   const checkers::RaftInvariants& invariants() const { return invariants_; }
   checkers::RaftInvariants& invariants() { return invariants_; }
-  // "" when every invariant held so far, else "seed=7 event=1234: election_safety at record ...".
-  std::string violation_report() const;
-
-  // Offers `value` to `at` as a client request; false if the node is down.
-  bool propose(protocols::NodeId at, uint64_t value);
-  // Offers a read in `mode` to `at`; false if the node is down. How it is served shows in the
-  // trace (raft.read_index).
-  bool read(protocols::NodeId at, protocols::ReadMode mode);
 
   // Raft-specific inputs, handed to the node like client requests (through World::inject, so a
   // paused machine takes them when it resumes); false if the node is down. The node may refuse
@@ -89,27 +71,14 @@ class RaftCluster {
   // The first apply conflict seen (empty if none): "index 7: n2 applied 5, n1 applied 9".
   const std::string& apply_error() const { return apply_error_; }
 
-  // MIT's disconnect/connect: cut all of a node's links, or restore those to connected nodes.
-  void disconnect(protocols::NodeId node);
-  void connect(protocols::NodeId node);
-  bool connected(protocols::NodeId node) const { return connected_.count(node) != 0; }
-  void crash(protocols::NodeId node);
-  void restart(protocols::NodeId node);
-  // Crashes a machine right before a step of its Ready when `decide(node, step)` says so
-  // (see NodeHostHooks::crash_point); null turns it off.
-  void set_crash_point(std::function<bool(protocols::NodeId, std::string_view)> decide);
-
  private:
+  bool invariants_ok() const override { return invariants_.ok(); }
+  std::string describe_violation() const override { return invariants_.violation()->describe(); }
   void on_applied(protocols::NodeId node, protocols::LogIndex index, std::optional<uint64_t> value);
   bool with_raft(protocols::NodeId at, const std::function<void(protocols::raft::RaftNode&)>& input);
 
   RaftClusterOptions options_;
-  std::unique_ptr<sim::Simulator> sim_;
   checkers::RaftInvariants invariants_;
-  uint64_t violation_event_ = 0;
-  std::unique_ptr<sim::World> world_;
-  std::set<protocols::NodeId> connected_;
-  uint64_t next_request_ = 1;
   // Apply checker: index -> (value, nodes that applied it). Values are per incarnation: a
   // restarted node applies again and must agree again.
   struct Applied {
@@ -120,8 +89,6 @@ class RaftCluster {
   std::vector<Applied> applied_;  // by index
   protocols::LogIndex max_applied_;
   std::string apply_error_;
-  std::function<bool(protocols::NodeId, std::string_view)> crash_point_;
-  bool crash_point_armed_ = false;  // crash_point_ is set (the hosts read this first)
 };
 
 }  // namespace consim::harness

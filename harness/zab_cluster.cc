@@ -10,25 +10,14 @@ using protocols::LogIndex;
 using protocols::NodeId;
 using protocols::zab::ZabNode;
 
-ZabCluster::ZabCluster(const ZabClusterOptions& options) : options_(options) {
-  CONSIM_ASSERT(options_.nodes >= 1);
+ZabCluster::ZabCluster(const ZabClusterOptions& options)
+    : SimCluster(Setup{options.nodes, options.seed, options.link, options.disk, options.host}), options_(options) {
   CONSIM_ASSERT(options_.observers < options_.nodes);
-  sim_ = std::make_unique<sim::Simulator>(options_.seed);
-  sim_->trace().subscribe(
-      [this](const sim::TraceRecord& record) {
-        const bool was_ok = invariants_.ok();
-        invariants_.observe(record);
-        if (was_ok && !invariants_.ok()) {
-          violation_event_ = sim_->events_processed();
-        }
-      },
-      {"zab.", "host."});
   protocols::zab::ZabConfig zab = options_.zab;
   zab.voters.clear();
   zab.observers.clear();
   for (uint32_t i = 1; i <= options_.nodes; ++i) {
     (i + options_.observers <= options_.nodes ? zab.voters : zab.observers).push_back(NodeId{i});
-    connected_.insert(NodeId{i});
   }
   NodeFactory make_node = [zab](NodeId id, const protocols::Recovered& disk, protocols::RandomSource& random) {
     protocols::zab::ZabConfig config = zab;
@@ -40,33 +29,11 @@ ZabCluster::ZabCluster(const ZabClusterOptions& options) : options_(options) {
         id, [this](NodeId node, LogIndex index, std::optional<uint64_t> value) { on_applied(node, index, value); },
         /*contiguous=*/false);
   };
-  NodeHostHooks hooks;
-  hooks.crash = [this](sim::HostId host) { world_->crash(host); };
-  hooks.crash_point = [this](NodeId node, std::string_view step) { return crash_point_ && crash_point_(node, step); };
-  hooks.crash_point_armed = &crash_point_armed_;
-  const NodeHostOptions host_options = options_.host;
-  sim::WorldConfig world_config;
-  world_config.hosts = options_.nodes;
-  world_config.link = options_.link;
-  world_config.disk = options_.disk;
-  world_ = std::make_unique<sim::World>(
-      *sim_, world_config,
-      [make_node, make_application, hooks, host_options](sim::HostContext context, const sim::DiskImage& recovered) {
-        return std::make_unique<NodeHost>(context, recovered, make_node, make_application, hooks, host_options);
-      });
-  world_->start_all();
+  start(make_node, make_application, {"zab.", "host."},
+        [this](const sim::TraceRecord& record) { invariants_.observe(record); });
 }
 
 ZabCluster::~ZabCluster() = default;
-
-NodeHost* ZabCluster::host(NodeId node) const {
-  sim::Process* process = world_->process(host_of(node));
-  if (process == nullptr) {
-    return nullptr;
-  }
-  const sim::Process& found = *process;
-  return typeid(found) == typeid(NodeHost) ? static_cast<NodeHost*>(process) : nullptr;
-}
 
 const ZabNode* ZabCluster::zab(NodeId node) const {
   const NodeHost* found = host(node);
@@ -81,8 +48,6 @@ const CommandLog* ZabCluster::application(NodeId node) const {
   const NodeHost* found = host(node);
   return found != nullptr ? dynamic_cast<const CommandLog*>(&found->application()) : nullptr;
 }
-
-bool ZabCluster::up(NodeId node) const { return world_->state(host_of(node)) == sim::HostState::kUp; }
 
 std::optional<NodeId> ZabCluster::leader() const {
   std::optional<NodeId> best;
@@ -110,53 +75,8 @@ std::vector<NodeId> ZabCluster::serving() const {
   return nodes;
 }
 
-std::string ZabCluster::violation_report() const {
-  if (invariants_.ok()) {
-    return {};
-  }
-  return "seed=" + std::to_string(options_.seed) + " event=" + std::to_string(violation_event_) + ": " +
-         invariants_.violation()->describe();
-}
-
-bool ZabCluster::run_until(const std::function<bool()>& done, Duration timeout) {
-  const SimTime deadline = sim_->now() + timeout;
-  while (!done()) {
-    if (!invariants_.ok()) {
-      return false;
-    }
-    if (sim_->next_event_time() > deadline) {
-      sim_->run_until(deadline);
-      return done();
-    }
-    sim_->step();
-  }
-  return true;
-}
-
-void ZabCluster::run_for(Duration duration) {
-  run_until([] { return false; }, duration);
-}
-
-bool ZabCluster::propose(NodeId at, uint64_t value) {
-  protocols::ClientRequest request;
-  request.id = protocols::RequestId{next_request_++};
-  request.kind = protocols::ClientRequest::Kind::kWrite;
-  request.command = std::make_shared<NumberCommand>(value);
-  return world_->inject(host_of(at),
-                        [request](sim::Process& process) { static_cast<NodeHost&>(process).submit(request); });
-}
-
-bool ZabCluster::read(NodeId at, protocols::ReadMode mode) {
-  protocols::ClientRequest request;
-  request.id = protocols::RequestId{next_request_++};
-  request.kind = protocols::ClientRequest::Kind::kRead;
-  request.read_mode = mode;
-  return world_->inject(host_of(at),
-                        [request](sim::Process& process) { static_cast<NodeHost&>(process).submit(request); });
-}
-
 std::optional<uint64_t> ZabCluster::one(uint64_t value, uint32_t expected, Duration timeout) {
-  const SimTime deadline = sim_->now() + timeout;
+  const SimTime deadline = sim().now() + timeout;
   const auto zxid_of_value = [this, value]() -> std::optional<uint64_t> {
     for (auto it = applied_.rbegin(); it != applied_.rend(); ++it) {
       if (it->second.value == value) {
@@ -165,7 +85,7 @@ std::optional<uint64_t> ZabCluster::one(uint64_t value, uint32_t expected, Durat
     }
     return std::nullopt;
   };
-  while (sim_->now() < deadline && invariants_.ok()) {
+  while (sim().now() < deadline && invariants_ok()) {
     const std::optional<NodeId> current = leader();
     if (current.has_value()) {
       propose(*current, value);
@@ -174,7 +94,7 @@ std::optional<uint64_t> ZabCluster::one(uint64_t value, uint32_t expected, Durat
             const std::optional<uint64_t> zxid = zxid_of_value();
             return zxid.has_value() && applied_count(*zxid) >= expected;
           },
-          std::min(Duration::seconds(2), deadline - sim_->now()));
+          std::min(Duration::seconds(2), deadline - sim().now()));
       if (applied) {
         return zxid_of_value();
       }
@@ -210,36 +130,6 @@ std::optional<uint64_t> ZabCluster::applied_value(uint64_t zxid) const {
 std::vector<std::pair<uint64_t, uint64_t>> ZabCluster::applied_by(NodeId node) const {
   const CommandLog* log = application(node);
   return log != nullptr ? log->values() : std::vector<std::pair<uint64_t, uint64_t>>{};
-}
-
-void ZabCluster::disconnect(NodeId node) {
-  connected_.erase(node);
-  for (uint32_t i = 1; i <= options_.nodes; ++i) {
-    const NodeId other{i};
-    if (other != node) {
-      world_->network().set_blocked(host_of(node), host_of(other), true);
-      world_->network().set_blocked(host_of(other), host_of(node), true);
-    }
-  }
-  sim_->emit(sim::TraceEvent("fault.disconnect").node(host_of(node)));
-}
-
-void ZabCluster::connect(NodeId node) {
-  connected_.insert(node);
-  for (const NodeId other : connected_) {
-    world_->network().set_blocked(host_of(node), host_of(other), false);
-    world_->network().set_blocked(host_of(other), host_of(node), false);
-  }
-  sim_->emit(sim::TraceEvent("fault.connect").node(host_of(node)));
-}
-
-void ZabCluster::crash(NodeId node) { world_->crash(host_of(node)); }
-
-void ZabCluster::restart(NodeId node) { world_->restart(host_of(node)); }
-
-void ZabCluster::set_crash_point(std::function<bool(NodeId, std::string_view)> decide) {
-  crash_point_ = std::move(decide);
-  crash_point_armed_ = crash_point_ != nullptr;
 }
 
 }  // namespace consim::harness

@@ -17,6 +17,7 @@
 #include "checkers/invariants/zab_invariants.h"
 #include "harness/command_log.h"
 #include "harness/node_host.h"
+#include "harness/sim_cluster.h"
 #include "protocols/zab/zab_node.h"
 #include "sim/simulator.h"
 #include "sim/world.h"
@@ -33,18 +34,13 @@ struct ZabClusterOptions {
   NodeHostOptions host;
 };
 
-class ZabCluster {
+class ZabCluster final : public SimCluster {
  public:
   explicit ZabCluster(const ZabClusterOptions& options);
-  ~ZabCluster();
-
-  sim::Simulator& sim() { return *sim_; }
-  sim::World& world() { return *world_; }
-  uint32_t size() const { return options_.nodes; }
+  ~ZabCluster() override;
 
   // The node's state machine, or null when its machine is down.
   const protocols::zab::ZabNode* zab(protocols::NodeId node) const;
-  NodeHost* host(protocols::NodeId node) const;
   const CommandLog* application(protocols::NodeId node) const;
 
   // The leader that is up, connected, established (serving) and of the highest epoch; nullopt if none.
@@ -52,19 +48,9 @@ class ZabCluster {
   // Nodes that are up and serving clients (leader and learners past UPTODATE).
   std::vector<protocols::NodeId> serving() const;
 
-  // Runs until `done` holds (checked after every event), `timeout` of simulated time passes, or
-  // an invariant is violated.
-  bool run_until(const std::function<bool()>& done, Duration timeout);
-  void run_for(Duration duration);
-
   const checkers::ZabInvariants& invariants() const { return invariants_; }
   checkers::ZabInvariants& invariants() { return invariants_; }
-  // "" when every invariant held so far, else "seed=7 event=1234: prefix_consistency at record ...".
-  std::string violation_report() const;
 
-  // Offers `value` to `at` as a client write; false if the node is down.
-  bool propose(protocols::NodeId at, uint64_t value);
-  bool read(protocols::NodeId at, protocols::ReadMode mode);
   // Offers `value` to the leader (retrying) until `expected` nodes applied it; its zxid or nullopt.
   std::optional<uint64_t> one(uint64_t value, uint32_t expected, Duration timeout);
   uint32_t applied_count(uint64_t zxid) const;
@@ -74,33 +60,19 @@ class ZabCluster {
   // Every (zxid, value) a node applied in its current incarnation, in order.
   std::vector<std::pair<uint64_t, uint64_t>> applied_by(protocols::NodeId node) const;
 
-  void disconnect(protocols::NodeId node);
-  void connect(protocols::NodeId node);
-  bool connected(protocols::NodeId node) const { return connected_.count(node) != 0; }
-  void crash(protocols::NodeId node);
-  void restart(protocols::NodeId node);
-  bool up(protocols::NodeId node) const;
-  // Crashes a machine right before a step of its Ready when `decide(node, step)` says so.
-  void set_crash_point(std::function<bool(protocols::NodeId, std::string_view)> decide);
-
  private:
+  bool invariants_ok() const override { return invariants_.ok(); }
+  std::string describe_violation() const override { return invariants_.violation()->describe(); }
   void on_applied(protocols::NodeId node, protocols::LogIndex index, std::optional<uint64_t> value);
 
   ZabClusterOptions options_;
-  std::unique_ptr<sim::Simulator> sim_;
   checkers::ZabInvariants invariants_;
-  uint64_t violation_event_ = 0;
-  std::unique_ptr<sim::World> world_;
-  std::set<protocols::NodeId> connected_;
-  uint64_t next_request_ = 1;
   struct Applied {
     std::optional<uint64_t> value;
     std::set<uint32_t> nodes;
   };
   std::map<uint64_t, Applied> applied_;  // by zxid
   std::string apply_error_;
-  std::function<bool(protocols::NodeId, std::string_view)> crash_point_;
-  bool crash_point_armed_ = false;
 };
 
 }  // namespace consim::harness
