@@ -10,6 +10,7 @@
 #include <ostream>
 
 #include "cli/check_command.h"
+#include "cli/fuzz_command.h"
 #include "cli/run_command.h"
 #include "cli/version.h"
 #include "harness/demo/ping_pong.h"
@@ -159,6 +160,11 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   CheckCommandOptions check;
   CLI::App* check_command = add_check_command(app, check);
 
+  FuzzCommandOptions fuzz;
+  FuzzMergeOptions fuzz_merge;
+  ShrinkCommandOptions shrink;
+  const FuzzCommands fuzz_commands = add_fuzz_commands(app, fuzz, fuzz_merge, shrink);
+
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
     app.parse(reversed);
@@ -188,6 +194,15 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   }
   if (list_command->parsed()) {
     return run_list(list_what, out, err);
+  }
+  if (fuzz_commands.merge->parsed()) {
+    return run_fuzz_merge(fuzz_merge, out, err);
+  }
+  if (fuzz_commands.fuzz->parsed()) {
+    return run_fuzz(fuzz, out, err);
+  }
+  if (fuzz_commands.shrink->parsed()) {
+    return run_shrink(shrink, out, err);
   }
   if (run_command->parsed()) {
     if (seed_option->count() > 0) {

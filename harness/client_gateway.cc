@@ -24,6 +24,10 @@ void ClientGateway::wire(NodeHostHooks& hooks) {
       return;
     }
     const OpOutcome outcome = static_cast<const ServiceApplication&>(app).outcome_of(entry.index);
+    if (outcome.unknown) {
+      server(node).calls.erase(it);  // no answer: the client times out and records an info
+      return;
+    }
     answer(node, entry.request.value, &outcome, 0);
   };
   hooks.read = [this](protocols::NodeId node, const protocols::ReadReady& read, const Application& app) {

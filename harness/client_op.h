@@ -34,6 +34,9 @@ struct OpOutcome {
   std::optional<int64_t> value;    // reads: the value read (nullopt with has_value: absent)
   std::optional<int64_t> version;  // znode: the stat version after the operation, when known
   int64_t revision = 0;            // kv: the store revision; znode: the zxid (for the recorder)
+  // The replica cannot tell the outcome (a copy of a request this replica saw applied only
+  // through a snapshot): no answer goes out, and the client's timeout records an info.
+  bool unknown = false;
 };
 
 }  // namespace consim::harness

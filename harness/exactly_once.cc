@@ -55,6 +55,7 @@ void ExactlyOnce::apply(const protocols::Committed& entry) {
     if (entry.request.value <= newest) {
       ++skipped_;
       last_skipped_ = entry.index;
+      last_skipped_was_copy_ = entry.request.value == newest;
       protocols::Committed skipped = entry;
       skipped.command = nullptr;  // the index advances; the state does not change
       inner_->apply(skipped);
@@ -68,6 +69,10 @@ void ExactlyOnce::apply(const protocols::Committed& entry) {
 OpOutcome ExactlyOnce::outcome_of(protocols::LogIndex index) const {
   if (index == last_skipped_) {
     OpOutcome outcome;
+    if (last_skipped_was_copy_) {
+      outcome.unknown = true;
+      return outcome;
+    }
     outcome.ok = false;
     outcome.error = "Duplicate";
     return outcome;

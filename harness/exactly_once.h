@@ -28,8 +28,10 @@ class ExactlyOnce final : public ServiceApplication {
   void apply(const protocols::Committed& entry) override;
   protocols::RecordPtr snapshot() const override;
   protocols::LogIndex applied() const override { return inner_->applied(); }
-  // A skipped entry's outcome is a definite failure ("Duplicate"): it changed nothing, and it
-  // never will, since a newer request of its client was applied first.
+  // A skipped entry's outcome: for an older request of its client, a definite failure
+  // ("Duplicate": it changed nothing, and never will, since a newer request was applied first);
+  // for a copy of the very request applied before (a duplicated proposal), unknown here: that
+  // request took effect, but this replica may know it only from a snapshot, without its result.
   OpOutcome outcome_of(protocols::LogIndex index) const override;
   OpOutcome read(const ClientOp& op) const override { return inner_->read(op); }
   uint64_t state_digest() const override;
@@ -42,6 +44,7 @@ class ExactlyOnce final : public ServiceApplication {
   std::map<uint64_t, uint64_t> newest_;  // client -> the newest request id applied
   uint64_t skipped_ = 0;                 // not replicated state: this replica's count
   protocols::LogIndex last_skipped_;
+  bool last_skipped_was_copy_ = false;  // the skipped entry repeated the newest request itself
 };
 
 }  // namespace consim::harness

@@ -220,6 +220,16 @@ void NodeHost::finish_ready() {
       return;
     }
   }
+  if (ready.cancel_waiting_reads) {
+    // The node stopped serving: reads still waiting for the application must not be answered
+    // from what it applies next (a replay of a tail that may never commit).
+    for (const protocols::ReadReady& read : reads_waiting_) {
+      if (hooks_.rejected) {
+        hooks_.rejected(id_, protocols::Rejection{read.id, protocols::Rejection::Reason::kNotReady, {}});
+      }
+    }
+    reads_waiting_.clear();
+  }
   if (restore) {
     application_->restore(ready.restore, ready.restore_index);
     applied_since_snapshot_ = 0;

@@ -32,13 +32,16 @@ struct Ready {
   RecordPtr restore;  // a snapshot to install into the application before `committed`
   LogIndex restore_index;
   bool restore_empty = false;  // install the initial, empty state (restore is null, restore_index 0)
+  // Before restore and committed: reads the host still holds for the application to catch up
+  // are rejected (the node stopped serving and may apply a tail that never commits).
+  bool cancel_waiting_reads = false;
   std::vector<Committed> committed;
   std::vector<ReadReady> reads;
   std::vector<Rejection> rejections;
 
   bool empty() const {
-    return writes.empty() && events.empty() && messages.empty() && disconnects.empty() && restore == nullptr &&
-           !restore_empty && committed.empty() && reads.empty() && rejections.empty();
+    return writes.empty() && events.empty() && messages.empty() && disconnects.empty() && !cancel_waiting_reads &&
+           restore == nullptr && !restore_empty && committed.empty() && reads.empty() && rejections.empty();
   }
 };
 

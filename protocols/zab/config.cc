@@ -21,7 +21,7 @@ const std::vector<BugInfo>& bug_catalogue() {
       {"zab.diff_instead_of_trunc",
        "The leader sends DIFF to a learner whose log holds a transaction the leader never committed, instead of "
        "TRUNC then DIFF (ZOOKEEPER-1154).",
-       "prefix_consistency / state_consistency", &BugSwitches::diff_instead_of_trunc},
+       "process_consistency / prefix_consistency / state_consistency", &BugSwitches::diff_instead_of_trunc},
       {"zab.set_lastprocessed_on_diff",
        "A learner takes the DIFF packet's zxid as already processed and skips the transactions up to it "
        "(ZOOKEEPER-2355).",
@@ -29,7 +29,7 @@ const std::vector<BugInfo>& bug_catalogue() {
       {"zab.drop_outstanding_on_newleader",
        "At NEWLEADER a learner drops the proposals that are not committed yet; their COMMIT then names a "
        "transaction it does not hold (ZOOKEEPER-4394).",
-       "commit_consistency", &BugSwitches::drop_outstanding_on_newleader},
+       "commit_consistency / quorum_durability", &BugSwitches::drop_outstanding_on_newleader},
       {"zab.retain_db_on_trunc",
        "TRUNC cuts the learner's log but keeps its data tree, which still holds the truncated transactions "
        "(ZOOKEEPER-2845).",
@@ -70,6 +70,11 @@ std::string ZabConfig::validate() const {
   for (const NodeId observer : observers) {
     if (is_voter(observer)) {
       return "n" + std::to_string(observer.value) + " cannot be both a voter and an observer";
+    }
+  }
+  for (const auto* nodes : {&voters, &observers}) {
+    if (!nodes->empty() && nodes->back().value > 64) {
+      return "node ids must be at most 64";
     }
   }
   if (!is_voter(id) && !is_observer(id)) {

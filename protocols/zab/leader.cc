@@ -247,7 +247,7 @@ void ZabNode::handle_ack(NodeId from, const ZabMessage& message) {
   }
   for (Outstanding& outstanding : outstanding_) {
     if (outstanding.zxid == message.zxid) {
-      outstanding.acks.insert(from);
+      outstanding.acks |= uint64_t{1} << (from.value - 1);
       break;
     }
   }
@@ -302,7 +302,7 @@ void ZabNode::propose(const ClientRequest& request, NodeId origin) {
            .add("chain", logged.chain)
            .add("digest", logged.command != nullptr ? logged.command->digest() : uint64_t{0})
            .add("epoch", current_epoch_));
-  outstanding_.push_back(Outstanding{logged.zxid, {}});
+  outstanding_.push_back(Outstanding{logged.zxid, 0});
   for (const auto& [node, learner] : learners_) {
     if (!learner.observer && learner.stage >= Learner::Stage::kSyncing) {
       auto proposal = make(MessageType::kProposal, config_.id);
@@ -346,9 +346,9 @@ void ZabNode::try_commit() {
   while (!outstanding_.empty()) {
     Outstanding& next = outstanding_.front();
     if (durable_ >= next.zxid && is_voter(config_.id)) {
-      next.acks.insert(config_.id);
+      next.acks |= uint64_t{1} << (config_.id.value - 1);
     }
-    if (next.acks.size() < config_.quorum()) {
+    if (next.ack_count() < config_.quorum()) {
       break;
     }
     const uint64_t zxid = next.zxid;

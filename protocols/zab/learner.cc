@@ -266,6 +266,11 @@ void ZabNode::handle_uptodate(const ZabMessage& message) {
     finish_newleader();
   }
   commit_to(message.zxid);
+  if (applied_zxid_ > committed_) {
+    // The tree was fast-forwarded over a tail this leader has not committed (yet): serve only
+    // committed state, so rebuild it up to the commit point; the rest applies as it commits.
+    reload_application(committed_);
+  }
   phase_ = Phase::kBroadcast;
   serving_ = true;
   vote_.epoch = current_epoch_;  // updateElectionVote

@@ -311,6 +311,13 @@ void ZabNode::go_looking(std::string_view reason) {
   if (state_ != PeerState::kLooking) {
     emit(Event("zab.step_down").add("reason", reason));
   }
+  // No read is answered from here on: those not yet handed to the host are turned away, and the
+  // host turns away those it holds, before the fast-forward below reaches the application.
+  for (const ReadReady& read : reads_) {
+    rejections_.push_back(Rejection{read.id, Rejection::Reason::kNotReady, NodeId{}});
+  }
+  reads_.clear();
+  cancel_reads_ = true;
   // ZooKeeper's fastForwardDataBase: the tree catches up with the whole log, uncommitted tail
   // included, so that the vote and a later sync start from lastLoggedZxid.
   apply_to(last_zxid(), false);
@@ -375,8 +382,8 @@ void ZabNode::step(NodeId from, const MessagePtr& message) {
     }
     case PeerState::kFollowing:
     case PeerState::kObserving: {
-      if (from != leader_) {
-        return;
+      if (from != leader_ || zab.type == MessageType::kFollowerInfo) {
+        return;  // only the leader's packets; its FOLLOWERINFO means it follows someone else
       }
       silent_ticks_ = 0;
       switch (zab.type) {
@@ -476,8 +483,8 @@ void ZabNode::peer_unreachable(NodeId peer) {
 }
 
 bool ZabNode::has_ready() const {
-  return !writes_.empty() || !events_.empty() || !messages_.empty() || !disconnects_.empty() || restore_pending_ ||
-         !committed_entries_.empty() || !reads_.empty() || !rejections_.empty();
+  return !writes_.empty() || !events_.empty() || !messages_.empty() || !disconnects_.empty() || cancel_reads_ ||
+         restore_pending_ || !committed_entries_.empty() || !reads_.empty() || !rejections_.empty();
 }
 
 Ready ZabNode::ready() {
@@ -487,6 +494,8 @@ Ready ZabNode::ready() {
   ready.events = std::move(events_);
   ready.messages = std::move(messages_);
   ready.disconnects = std::move(disconnects_);
+  ready.cancel_waiting_reads = cancel_reads_;
+  cancel_reads_ = false;
   if (restore_pending_) {
     ready.restore = restore_;
     ready.restore_index = LogIndex{restore_zxid_};

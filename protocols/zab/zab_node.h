@@ -108,7 +108,8 @@ class ZabNode final : public Node {
   };
   struct Outstanding {
     uint64_t zxid = 0;
-    std::set<NodeId> acks;
+    uint64_t acks = 0;  // bit k-1: node k acknowledged (ZabConfig::validate() caps ids at 64)
+    size_t ack_count() const { return static_cast<size_t>(__builtin_popcountll(acks)); }
   };
   struct PendingSync {
     uint64_t zxid = 0;  // answer once this is committed
@@ -237,6 +238,7 @@ class ZabNode final : public Node {
   std::vector<Event> events_;
   std::vector<Outgoing> messages_;
   std::vector<NodeId> disconnects_;
+  bool cancel_reads_ = false;
   RecordPtr restore_;
   bool restore_pending_ = false;
   uint64_t restore_zxid_ = 0;

@@ -1,0 +1,571 @@
+// The fuzzer's scenario generator (harness/fuzz_generator.h): deterministic in (spec, seed), its
+// parts drawn from independent sub-streams, every scenario one the loader accepts as it is, a
+// swarm that switches fault kinds on and off, and runs of correct protocols that pass every check.
+#include "harness/fuzz_generator.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "harness/runner.h"
+#include "harness/scenario.h"
+#include "protocols/raft/config.h"
+#include "protocols/zab/config.h"
+#include "services/common/overloaded.h"
+
+namespace consim::harness {
+namespace {
+
+// --- a scenario as the JSON a file would hold (the test's own writer: every field, always)
+
+std::string quoted(const std::string& text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string number(double value) {
+  std::array<char, 40> buffer{};
+  std::snprintf(buffer.data(), buffer.size(), "%.17g", value);
+  return buffer.data();
+}
+
+std::string boolean(bool value) { return value ? "true" : "false"; }
+
+// `"key": value` pairs, joined into an object.
+class Object {
+ public:
+  Object& add(const std::string& key, const std::string& value) {
+    text_ += (text_.empty() ? "" : ", ") + quoted(key) + ": " + value;
+    return *this;
+  }
+  Object& add_number(const std::string& key, const std::optional<double>& value) {
+    return value ? add(key, number(*value)) : *this;
+  }
+  std::string str() const { return "{" + text_ + "}"; }
+
+ private:
+  std::string text_;
+};
+
+template <typename T, typename F>
+std::string array(const std::vector<T>& items, F&& write) {
+  std::string out;
+  for (const T& item : items) {
+    out += (out.empty() ? "" : ", ") + write(item);
+  }
+  return "[" + out + "]";
+}
+
+std::string selector(const Selector& s) { return quoted(selector_text(s)); }
+
+std::string link(Object object, const NetworkSpec& spec) {
+  object.add_number("latency_ms_min", spec.latency_ms_min);
+  object.add_number("latency_ms_max", spec.latency_ms_max);
+  object.add_number("latency_ms_mean", spec.latency_ms_mean);
+  if (spec.latency_shape) {
+    object.add("latency_shape", quoted(*spec.latency_shape));
+  }
+  object.add_number("drop_probability", spec.drop_probability);
+  object.add_number("duplicate_probability", spec.duplicate_probability);
+  return object.str();
+}
+
+std::string partition(const PartitionFault& fault) {
+  switch (fault.shape) {
+    case PartitionFault::Shape::kHalves:
+      return quoted("halves");
+    case PartitionFault::Shape::kMajorityRing:
+      return quoted("majority_ring");
+    case PartitionFault::Shape::kBridge:
+      return quoted("bridge");
+    case PartitionFault::Shape::kGroups:
+      break;
+  }
+  return array(fault.groups, [](const std::vector<Selector>& group) { return array(group, selector); });
+}
+
+std::string fault_json(const Fault& fault) {
+  Object object;
+  object.add("at_ms", number(fault.at_ms));
+  std::visit(services::Overloaded{
+                 [&](const PartitionFault& f) { object.add("partition", partition(f)); },
+                 [&](const CutFault& f) {
+                   object.add("cut", Object().add("from", selector(f.from)).add("to", selector(f.to)).str());
+                 },
+                 [&](const HealFault&) { object.add("heal", "true"); },
+                 [&](const CrashFault& f) { object.add("crash", selector(f.node)); },
+                 [&](const RestartFault& f) { object.add("restart", selector(f.node)); },
+                 [&](const PauseFault& f) { object.add("pause", selector(f.node)).add("for_ms", number(f.for_ms)); },
+                 [&](const ClockFault& f) {
+                   object.add("clock", Object()
+                                           .add("node", selector(f.node))
+                                           .add_number("offset_ms", f.offset_ms)
+                                           .add_number("drift_ppm", f.drift_ppm)
+                                           .str());
+                 },
+                 [&](const NetworkFault& f) {
+                   Object inner;
+                   if (f.between) {
+                     inner.add("between", "[" + selector(f.between->first) + ", " + selector(f.between->second) + "]");
+                   }
+                   object.add("network", link(inner, f.link));
+                 },
+                 [&](const DiskFault& f) {
+                   Object inner;
+                   inner.add("node", selector(f.node)).add_number("sync_ms", f.sync_ms);
+                   if (f.lying_sync) {
+                     inner.add("lying_sync", boolean(*f.lying_sync));
+                   }
+                   if (f.lose_unsynced) {
+                     inner.add("lose_unsynced", "true");
+                   }
+                   object.add("disk", inner.str());
+                 },
+             },
+             fault.action);
+  return object.str();
+}
+
+std::string protocol_config(const Scenario& s) {
+  if (s.protocol == "zab") {
+    const ZabSpec& z = s.zab;
+    return Object()
+        .add("tick_ms", number(z.tick_ms))
+        .add("ping_ticks", std::to_string(z.ping_ticks))
+        .add("sync_limit_ticks", std::to_string(z.sync_limit_ticks))
+        .add("init_limit_ticks", std::to_string(z.init_limit_ticks))
+        .add("finalize_wait_ticks", std::to_string(z.finalize_wait_ticks))
+        .add("notification_min_ticks", std::to_string(z.notification_min_ticks))
+        .add("notification_max_ticks", std::to_string(z.notification_max_ticks))
+        .add("commit_log_count", std::to_string(z.commit_log_count))
+        .add("counter_bits", std::to_string(z.counter_bits))
+        .add("snapshot_every_entries", std::to_string(z.snapshot_every_entries))
+        .add("observers", std::to_string(z.observers))
+        .add("read_mode", quoted(z.read_mode))
+        .str();
+  }
+  const RaftSpec& r = s.raft;
+  return Object()
+      .add("pre_vote", boolean(r.pre_vote))
+      .add("check_quorum", boolean(r.check_quorum))
+      .add("read_mode", quoted(r.read_mode))
+      .add("max_clock_drift_ppm", number(r.max_clock_drift_ppm))
+      .add("tick_ms", number(r.tick_ms))
+      .add("election_ticks", std::to_string(r.election_ticks))
+      .add("heartbeat_ticks", std::to_string(r.heartbeat_ticks))
+      .add("snapshot_every_entries", std::to_string(r.snapshot_every_entries))
+      .add("max_entries_per_message", std::to_string(r.max_entries_per_message))
+      .add("forward_proposals", boolean(r.forward_proposals))
+      .str();
+}
+
+std::string workload_json(const Scenario& s) {
+  const WorkloadSpec& w = s.workload;
+  Object object;
+  object.add("clients", std::to_string(w.clients))
+      .add("keys", std::to_string(w.keys))
+      .add("read_fraction", number(w.read_fraction))
+      .add("cas_fraction", number(w.cas_fraction))
+      .add("delete_fraction", number(w.delete_fraction))
+      .add("timeout_ms", number(w.timeout_ms))
+      .add("rate_per_s", number(w.rate_per_s));
+  if (s.service == "znode") {
+    object.add("ephemeral_fraction", number(w.ephemeral_fraction))
+        .add("session_timeout_ms", number(w.session_timeout_ms));
+  }
+  return object.str();
+}
+
+std::string to_json(const Scenario& s) {
+  Object disk;
+  disk.add_number("sync_ms_min", s.disk.sync_ms_min)
+      .add_number("sync_ms_max", s.disk.sync_ms_max)
+      .add_number("torn_write_probability", s.disk.torn_write_probability);
+  if (s.disk.lying_sync) {
+    disk.add("lying_sync", boolean(*s.disk.lying_sync));
+  }
+  Object expect;
+  expect.add("verdict", quoted(s.expect.verdict));
+  if (!s.expect.check.empty()) {
+    expect.add("check", quoted(s.expect.check));
+  }
+  if (!s.expect.invariant.empty()) {
+    expect.add("invariant", quoted(s.expect.invariant));
+  }
+  return Object()
+      .add("name", quoted(s.name))
+      .add("description", quoted(s.description))
+      .add("protocol", quoted(s.protocol))
+      .add("service", quoted(s.service))
+      .add("nodes", std::to_string(s.nodes))
+      .add("seed", std::to_string(s.seed))
+      .add("duration_ms", number(s.duration_ms))
+      .add("protocol_config", protocol_config(s))
+      .add("bugs", array(s.bugs, quoted))
+      .add("network", link(Object(), s.network))
+      .add("disk", disk.str())
+      .add("workload", workload_json(s))
+      .add("faults", array(s.faults, fault_json))
+      .add("checks", array(s.checks, quoted))
+      .add("liveness", Object()
+                           .add("leader_within_ms", number(s.liveness.leader_within_ms))
+                           .add("commit_within_ms", number(s.liveness.commit_within_ms))
+                           .str())
+      .add("expect", expect.str())
+      .str();
+}
+
+// --- helpers
+
+FuzzSpec spec_of(const std::string& protocol, const std::string& service = "kv", std::vector<std::string> bugs = {}) {
+  FuzzSpec spec;
+  spec.protocol = protocol;
+  spec.service = service;
+  spec.bugs = std::move(bugs);
+  return spec;
+}
+
+std::string faults_json(const Scenario& scenario) { return array(scenario.faults, fault_json); }
+
+RunReport run(const Scenario& scenario) {
+  RunOptions options;
+  options.keep_history_text = false;
+  RunResult result = run_scenario(scenario, options);
+  EXPECT_TRUE(result.report.has_value()) << result.error;
+  return result.report.has_value() ? std::move(*result.report) : RunReport{};
+}
+
+std::string failed_checks(const RunReport& report) {
+  std::string text;
+  for (const CheckOutcome& check : report.checks) {
+    if (check.status == "fail" || check.status == "unknown") {
+      text += check.name + " " + check.status + ": " + check.detail + "\n";
+    }
+  }
+  return text;
+}
+
+// --- the spec
+
+TEST(FuzzSpec, ValidSpecsHaveNoProblem) {
+  EXPECT_EQ(check_fuzz_spec(spec_of("raft")), "");
+  EXPECT_EQ(check_fuzz_spec(spec_of("zab", "znode", {"zab.diff_instead_of_trunc"})), "");
+}
+
+TEST(FuzzSpec, NamesWhatIsWrong) {
+  EXPECT_NE(check_fuzz_spec(spec_of("paxos")).find("unknown protocol \"paxos\""), std::string::npos);
+  EXPECT_NE(check_fuzz_spec(spec_of("raft", "sql")).find("unknown service \"sql\""), std::string::npos);
+  EXPECT_NE(check_fuzz_spec(spec_of("raft", "kv", {"zab.diff_instead_of_trunc"})).find("unknown bug switch"),
+            std::string::npos);
+  EXPECT_NE(check_fuzz_spec(spec_of("raft", "kv", {"raft.commit_previous_term", "raft.commit_previous_term"}))
+                .find("duplicate bug switch"),
+            std::string::npos);
+  FuzzSpec negative = spec_of("raft");
+  negative.duration_ms = -1;
+  EXPECT_NE(check_fuzz_spec(negative), "");
+}
+
+// --- determinism and sub-streams
+
+TEST(FuzzGenerator, SameSpecAndSeedGiveTheSameScenario) {
+  for (const char* protocol : {"raft", "zab"}) {
+    for (uint64_t seed = 0; seed < 50; ++seed) {
+      EXPECT_EQ(to_json(generate_scenario(spec_of(protocol), seed)),
+                to_json(generate_scenario(spec_of(protocol), seed)))
+          << protocol << " seed " << seed;
+    }
+  }
+}
+
+TEST(FuzzGenerator, DifferentSeedsGiveDifferentScenarios) {
+  std::set<std::string> schedules;
+  for (uint64_t seed = 0; seed < 200; ++seed) {
+    Scenario scenario = generate_scenario(spec_of("raft"), seed);
+    scenario.name.clear();
+    scenario.description.clear();
+    scenario.seed = 0;
+    schedules.insert(to_json(scenario));
+  }
+  EXPECT_EQ(schedules.size(), 200u);
+}
+
+TEST(FuzzGenerator, TheScheduleDoesNotShiftWhenTheWorkloadDrawsChange) {
+  // The service changes only how the workload draws (znode adds ephemerals and sessions): the
+  // cluster, the protocol, the network and the faults come from their own sub-streams.
+  for (const char* protocol : {"raft", "zab"}) {
+    for (uint64_t seed = 0; seed < 100; ++seed) {
+      const Scenario kv = generate_scenario(spec_of(protocol, "kv"), seed);
+      const Scenario znode = generate_scenario(spec_of(protocol, "znode"), seed);
+      EXPECT_EQ(kv.nodes, znode.nodes);
+      EXPECT_EQ(protocol_config(kv), protocol_config(znode));
+      EXPECT_EQ(faults_json(kv), faults_json(znode)) << protocol << " seed " << seed;
+      EXPECT_EQ(kv.workload.clients, znode.workload.clients);
+    }
+  }
+}
+
+TEST(FuzzGenerator, AFixedDurationKeepsEveryFaultInside) {
+  FuzzSpec spec = spec_of("raft");
+  spec.duration_ms = 1500;
+  for (uint64_t seed = 0; seed < 200; ++seed) {
+    const Scenario scenario = generate_scenario(spec, seed);
+    EXPECT_EQ(scenario.duration_ms, 1500);
+    for (const Fault& fault : scenario.faults) {
+      EXPECT_LE(fault.at_ms, 1500);
+    }
+  }
+}
+
+// --- validity: every generated scenario is one the loader accepts, unchanged
+
+void expect_loads_unchanged(const FuzzSpec& spec, uint64_t seeds) {
+  for (uint64_t seed = 0; seed < seeds; ++seed) {
+    const Scenario generated = generate_scenario(spec, seed);
+    const std::string text = to_json(generated);
+    const ScenarioResult loaded = parse_scenario(text, generated.name);
+    if (const auto* error = std::get_if<ScenarioError>(&loaded)) {
+      FAIL() << error->message << "\n" << text;
+    }
+    // Written again, the loaded scenario is the same text: nothing was defaulted or reordered.
+    EXPECT_EQ(to_json(std::get<Scenario>(loaded)), text) << "seed " << seed;
+  }
+}
+
+TEST(FuzzGenerator, RaftKvScenariosLoadUnchanged) { expect_loads_unchanged(spec_of("raft", "kv"), 3000); }
+TEST(FuzzGenerator, RaftZnodeScenariosLoadUnchanged) { expect_loads_unchanged(spec_of("raft", "znode"), 2000); }
+TEST(FuzzGenerator, ZabKvScenariosLoadUnchanged) { expect_loads_unchanged(spec_of("zab", "kv"), 3000); }
+TEST(FuzzGenerator, ZabZnodeScenariosLoadUnchanged) { expect_loads_unchanged(spec_of("zab", "znode"), 2000); }
+
+TEST(FuzzGenerator, ScenariosWithBugsLoadUnchanged) {
+  for (const char* service : {"kv", "znode"}) {
+    for (const protocols::raft::BugInfo& bug : protocols::raft::bug_catalogue()) {
+      expect_loads_unchanged(spec_of("raft", service, {std::string(bug.name)}), 200);
+    }
+    for (const protocols::zab::BugInfo& bug : protocols::zab::bug_catalogue()) {
+      expect_loads_unchanged(spec_of("zab", service, {std::string(bug.name)}), 200);
+    }
+  }
+}
+
+// --- the swarm
+
+TEST(FuzzGenerator, EachSeedSwitchesOnItsOwnSubsetOfFaultKinds) {
+  constexpr uint64_t kSeeds = 2000;
+  std::array<uint64_t, kFuzzFaultKinds> enabled{};
+  std::set<std::vector<FuzzFault>> subsets;
+  uint64_t quiet = 0;
+  for (uint64_t seed = 0; seed < kSeeds; ++seed) {
+    const std::vector<FuzzFault> kinds = swarm_faults(spec_of("raft"), seed);
+    for (const FuzzFault kind : kinds) {
+      ++enabled[static_cast<size_t>(kind)];
+    }
+    quiet += kinds.empty() ? 1 : 0;
+    subsets.insert(kinds);
+    const Scenario scenario = generate_scenario(spec_of("raft"), seed);
+    for (const FuzzFault kind : kinds) {
+      EXPECT_NE(scenario.description.find(std::string(fuzz_fault_name(kind))), std::string::npos);
+    }
+  }
+  // Every kind is on in about half the seeds (less for the clock step and the pause, which
+  // lease reads, two seeds in five, leave out).
+  for (size_t kind = 0; kind < kFuzzFaultKinds; ++kind) {
+    EXPECT_GT(enabled[kind], kSeeds / 4) << fuzz_fault_name(static_cast<FuzzFault>(kind));
+    EXPECT_LT(enabled[kind], kSeeds * 6 / 10) << fuzz_fault_name(static_cast<FuzzFault>(kind));
+  }
+  EXPECT_GT(subsets.size(), kSeeds / 3);
+  EXPECT_LT(quiet, kSeeds / 100);
+}
+
+TEST(FuzzGenerator, ClusterSizesFavourThreeNodes) {
+  std::map<uint32_t, uint64_t> sizes;
+  for (uint64_t seed = 0; seed < 1000; ++seed) {
+    ++sizes[generate_scenario(spec_of("zab"), seed).nodes];
+  }
+  EXPECT_EQ(sizes.size(), 3u);
+  EXPECT_GT(sizes[3], sizes[5]);
+  EXPECT_GT(sizes[5], sizes[7]);
+  EXPECT_GT(sizes[7], 0u);
+}
+
+TEST(FuzzGenerator, StaysWithinWhatTheProtocolsPromise) {
+  std::set<std::string> raft_read_modes;
+  for (uint64_t seed = 0; seed < 1000; ++seed) {
+    const Scenario raft = generate_scenario(spec_of("raft"), seed);
+    raft_read_modes.insert(raft.raft.read_mode);
+    EXPECT_NE(raft.raft.read_mode, "follower");  // stale by design
+    const bool lease = raft.raft.read_mode == "lease";
+    EXPECT_TRUE(!lease || raft.raft.check_quorum);
+    for (const Fault& fault : raft.faults) {
+      if (!lease) {
+        continue;
+      }
+      // A lease needs bounded clocks: no steps, no pauses, no drift beyond the bound.
+      EXPECT_FALSE(std::holds_alternative<PauseFault>(fault.action)) << "seed " << seed;
+      if (const auto* clock = std::get_if<ClockFault>(&fault.action)) {
+        EXPECT_FALSE(clock->offset_ms.has_value()) << "seed " << seed;
+        EXPECT_LE(std::abs(clock->drift_ppm.value_or(0)), raft.raft.max_clock_drift_ppm) << "seed " << seed;
+      }
+    }
+    const Scenario zab = generate_scenario(spec_of("zab"), seed);
+    EXPECT_EQ(zab.zab.read_mode, "sync");  // local reads are stale by design
+    for (const Scenario* scenario : {&raft, &zab}) {
+      EXPECT_FALSE(scenario->disk.lying_sync.has_value());
+      for (const Fault& fault : scenario->faults) {
+        if (const auto* disk = std::get_if<DiskFault>(&fault.action)) {
+          EXPECT_FALSE(disk->lying_sync.has_value());
+        }
+      }
+    }
+  }
+  EXPECT_EQ(raft_read_modes, (std::set<std::string>{"lease", "log", "read_index"}));
+}
+
+TEST(FuzzGenerator, EveryScheduleEndsHealed) {
+  for (const char* protocol : {"raft", "zab"}) {
+    for (uint64_t seed = 0; seed < 1000; ++seed) {
+      const Scenario scenario = generate_scenario(spec_of(protocol), seed);
+      EXPECT_EQ(scenario.name, std::string("fuzz-") + protocol + "-kv-s" + std::to_string(seed));
+      EXPECT_EQ(scenario.seed, seed);
+      EXPECT_EQ(scenario.expect.verdict, "pass");
+      EXPECT_EQ(scenario.checks, (std::vector<std::string>{"invariants", "linearizability", "liveness"}));
+      if (scenario.faults.empty()) {
+        continue;
+      }
+      // The last instant holds the heal; what may linger after it (a pause) ends by itself.
+      const double heal_at = scenario.faults.back().at_ms;
+      EXPECT_LT(heal_at, scenario.duration_ms);
+      bool links = false;
+      bool drift = false;
+      bool crashes = false;
+      bool restarted = false;
+      for (const Fault& fault : scenario.faults) {
+        links = links || std::holds_alternative<PartitionFault>(fault.action) ||
+                std::holds_alternative<CutFault>(fault.action);
+        crashes = crashes || std::holds_alternative<CrashFault>(fault.action) ||
+                  (std::holds_alternative<DiskFault>(fault.action) && std::get<DiskFault>(fault.action).lose_unsynced);
+        const auto* clock = std::get_if<ClockFault>(&fault.action);
+        drift = drift || (clock != nullptr && clock->drift_ppm.value_or(0) != 0);
+        if (fault.at_ms == heal_at) {
+          restarted = restarted || std::holds_alternative<RestartFault>(fault.action);
+          links = links && !std::holds_alternative<HealFault>(fault.action);
+          drift = drift && !(clock != nullptr && clock->node.kind == Selector::Kind::kAll);
+        }
+      }
+      EXPECT_FALSE(links) << protocol << " seed " << seed << ": partitions or cuts left in force";
+      EXPECT_FALSE(drift) << protocol << " seed " << seed << ": clocks left drifting";
+      EXPECT_TRUE(!crashes || restarted) << protocol << " seed " << seed << ": crashed nodes left down";
+    }
+  }
+}
+
+// --- runs: correct protocols pass every seed
+
+void expect_every_seed_passes(const FuzzSpec& spec, uint64_t first, uint64_t last) {
+  for (uint64_t seed = first; seed <= last; ++seed) {
+    const Scenario scenario = generate_scenario(spec, seed);
+    const RunReport report = run(scenario);
+    EXPECT_EQ(report.verdict, "pass") << scenario.name << ": " << scenario.description << "\n"
+                                      << failed_checks(report) << to_json(scenario);
+  }
+}
+
+TEST(FuzzRuns, RaftKvSeeds1To100Pass) { expect_every_seed_passes(spec_of("raft", "kv"), 1, 100); }
+TEST(FuzzRuns, RaftKvSeeds101To200Pass) { expect_every_seed_passes(spec_of("raft", "kv"), 101, 200); }
+TEST(FuzzRuns, ZabKvSeeds1To100Pass) { expect_every_seed_passes(spec_of("zab", "kv"), 1, 100); }
+TEST(FuzzRuns, ZabKvSeeds101To200Pass) { expect_every_seed_passes(spec_of("zab", "kv"), 101, 200); }
+TEST(FuzzRuns, RaftZnodeSeeds1To50Pass) { expect_every_seed_passes(spec_of("raft", "znode"), 1, 50); }
+TEST(FuzzRuns, ZabZnodeSeeds1To50Pass) { expect_every_seed_passes(spec_of("zab", "znode"), 1, 50); }
+
+// --- runs: the bug switches are found
+
+// How many seeds (from seed 1) the fuzzer may take to find each switch. The ZAB switches and
+// two of Raft's fail on most seeds; a lease that ignores the drift bound fails on about one seed
+// in thirty, Figure 8 (raft.commit_previous_term) on about one in two hundred: it needs leaders
+// deposed in turn while old entries are in flight (a bound of 1000 leaves a wide margin, the
+// seeds being fixed).
+struct BugBound {
+  const char* protocol;
+  const char* bug;
+  uint64_t seeds;
+};
+constexpr std::array<BugBound, 10> kBugBounds = {{
+    {"raft", "raft.truncate_on_stale_append", 20},
+    {"raft", "raft.vote_without_log_check", 50},
+    {"raft", "raft.lease_ignores_drift", 200},
+    {"raft", "raft.commit_previous_term", 1000},
+    {"zab", "zab.ack_newleader_before_persist", 50},
+    {"zab", "zab.write_epoch_before_persist", 50},
+    {"zab", "zab.diff_instead_of_trunc", 50},
+    {"zab", "zab.set_lastprocessed_on_diff", 50},
+    {"zab", "zab.drop_outstanding_on_newleader", 50},
+    {"zab", "zab.retain_db_on_trunc", 50},
+}};
+// Out of the fuzzer's reach: a vote lost in a crash shows only when the crash falls within one
+// disk sync of the vote and a rival's request arrives after the restart (scenarios have no crash
+// points), and scenarios have no membership changes at all. Their scripted tests cover them
+// (raft_bug_scenarios_test.cc).
+constexpr std::array<const char*, 2> kUnreached = {"raft.vote_before_persist", "raft.conf_change_before_noop"};
+
+TEST(FuzzRuns, EveryBugSwitchIsBoundedOrKnownUnreached) {
+  std::set<std::string> listed;
+  for (const BugBound& bound : kBugBounds) {
+    listed.insert(bound.bug);
+  }
+  listed.insert(kUnreached.begin(), kUnreached.end());
+  std::set<std::string> catalogue;
+  for (const protocols::raft::BugInfo& bug : protocols::raft::bug_catalogue()) {
+    catalogue.insert(std::string(bug.name));
+  }
+  for (const protocols::zab::BugInfo& bug : protocols::zab::bug_catalogue()) {
+    catalogue.insert(std::string(bug.name));
+  }
+  EXPECT_EQ(listed, catalogue);
+}
+
+// The first seed whose run fails with the switch on and passes with it off (the same schedule),
+// 0 when none does within `seeds`.
+uint64_t first_finding_seed(const BugBound& bound) {
+  for (uint64_t seed = 1; seed <= bound.seeds; ++seed) {
+    const Scenario scenario = generate_scenario(spec_of(bound.protocol, "kv", {bound.bug}), seed);
+    if (run(scenario).verdict == "pass") {
+      continue;
+    }
+    Scenario correct = scenario;
+    correct.bugs.clear();
+    if (run(correct).verdict == "pass") {
+      return seed;
+    }
+  }
+  return 0;
+}
+
+TEST(FuzzRuns, FindsEachBugSwitchWithinItsBound) {
+  for (const BugBound& bound : kBugBounds) {
+    const uint64_t seed = first_finding_seed(bound);
+    EXPECT_NE(seed, 0u) << bound.bug << ": no failing seed among the first " << bound.seeds;
+    RecordProperty(bound.bug, static_cast<int>(seed));
+  }
+}
+
+TEST(FuzzRuns, TheSameSeedRunsToTheSameDigest) {
+  for (const char* protocol : {"raft", "zab"}) {
+    const Scenario scenario = generate_scenario(spec_of(protocol), 7);
+    EXPECT_EQ(run(scenario).digest, run(generate_scenario(spec_of(protocol), 7)).digest) << protocol;
+  }
+}
+
+}  // namespace
+}  // namespace consim::harness
