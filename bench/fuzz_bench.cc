@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bare_loop.h"
 #include "bench/counter_reporter.h"
 #include "harness/fuzz_campaign.h"
 #include "harness/fuzz_generator.h"
@@ -87,21 +88,9 @@ void BM_Shrink(benchmark::State& state) {
   state.counters["wall_s"] = benchmark::Counter(wall_s / state.iterations());
 }
 
-void BM_BareEventLoop(benchmark::State& state) {
-  consim::sim::Simulator sim(1);
-  consim::sim::Rng rng(1);
-  std::function<void()> handler = [&] { sim.schedule_after(Duration{rng.uniform_int(1, 10'000'000)}, handler); };
-  for (int i = 0; i < 1024; ++i) {
-    sim.schedule_after(Duration{rng.uniform_int(1, 10'000'000)}, handler);
-  }
-  for (auto _ : state) {
-    sim.step();
-  }
-  state.SetItemsProcessed(state.iterations());
-}
-
 BENCHMARK(BM_FuzzSeeds)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Shrink)->Unit(benchmark::kMillisecond)->Iterations(1);
+using consim::bench::BM_BareEventLoop;
 BENCHMARK(BM_BareEventLoop);
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <map>
 #include <string>
 
+#include "bench/bare_loop.h"
 #include "bench/counter_reporter.h"
 #include "harness/raft_cluster.h"
 #include "sim/simulator.h"
@@ -71,21 +72,8 @@ void BM_RaftCluster5(benchmark::State& state) {
   state.counters["committed"] = benchmark::Counter(static_cast<double>(committed) / state.iterations());
 }
 
-// The baseline: the bare event loop (hold model, 1024 pending events).
-void BM_BareEventLoop(benchmark::State& state) {
-  consim::sim::Simulator sim(1);
-  consim::sim::Rng rng(1);
-  std::function<void()> handler = [&] { sim.schedule_after(Duration{rng.uniform_int(1, 10'000'000)}, handler); };
-  for (int i = 0; i < 1024; ++i) {
-    sim.schedule_after(Duration{rng.uniform_int(1, 10'000'000)}, handler);
-  }
-  for (auto _ : state) {
-    sim.step();
-  }
-  state.SetItemsProcessed(state.iterations());
-}
-
 BENCHMARK(BM_RaftCluster5)->ArgsProduct({{100000, 10000, 1000}, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime();
+using consim::bench::BM_BareEventLoop;
 BENCHMARK(BM_BareEventLoop);
 
 }  // namespace
