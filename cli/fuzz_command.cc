@@ -354,6 +354,7 @@ int run_fuzz_merge(const FuzzMergeOptions& options, std::ostream& out, std::ostr
   std::map<uint64_t, Json> failing;
   std::map<std::string, uint64_t> by_kind;
   std::set<std::string> shards;
+  uint32_t shard_count = 0;
   uint64_t seeds_run = 0;
   uint64_t campaign_hash = 0;
   bool complete = true;
@@ -377,8 +378,20 @@ int run_fuzz_merge(const FuzzMergeOptions& options, std::ostream& out, std::ostr
         merged[key] = campaign.at(key);
       }
       for (const Json& shard : campaign.at("shards")) {
-        if (!shards.insert(shard.get<std::string>()).second) {
-          err << "consim fuzz merge: " << file.string() << ": shard " << shard.get<std::string>() << " appears twice\n";
+        const std::string text = shard.get<std::string>();
+        const auto parsed = parse_shard(text);
+        if (!parsed) {
+          err << "consim fuzz merge: " << file.string() << ": bad shard \"" << text << "\"\n";
+          return kExitUsage;
+        }
+        if (shard_count != 0 && parsed->second != shard_count) {
+          err << "consim fuzz merge: " << file.string() << ": shard " << text << " splits the range in "
+              << parsed->second << ", the others in " << shard_count << "\n";
+          return kExitUsage;
+        }
+        shard_count = parsed->second;
+        if (!shards.insert(text).second) {
+          err << "consim fuzz merge: " << file.string() << ": shard " << text << " appears twice\n";
           return kExitUsage;
         }
       }
@@ -409,7 +422,7 @@ int run_fuzz_merge(const FuzzMergeOptions& options, std::ostream& out, std::ostr
   }
   result["shards"] = Json(std::vector<std::string>(shards.begin(), shards.end()));
   result["seeds_run"] = seeds_run;
-  result["complete"] = complete;
+  result["complete"] = complete && shards.size() == shard_count;  // every shard of the split is here
   result["failures"] = failing.size();
   Json kinds = Json::object();
   for (const auto& [kind, count] : by_kind) {
