@@ -54,8 +54,9 @@ const Record* last_intact(const Recovered& disk, const char* file) {
 
 }  // namespace
 
-ZabNode::ZabNode(const ZabConfig& config, const Recovered& disk, RandomSource& random)
-    : config_(config), layout_{config.counter_bits}, random_(random) {
+// ZAB draws nothing at random (FLE is deterministic): the generator the host offers goes unused.
+ZabNode::ZabNode(const ZabConfig& config, const Recovered& disk, RandomSource& /*random*/)
+    : config_(config), layout_{config.counter_bits} {
   CONSIM_ASSERT(config_.validate().empty());
   snapshot_ = std::make_shared<Snapshot>();
   recover(disk);

@@ -60,7 +60,8 @@ std::string_view phase_name(Phase phase);
 
 class ZabNode final : public Node {
  public:
-  // `config` must be valid (ZabConfig::validate() empty). `random` must outlive the node.
+  // `config` must be valid (ZabConfig::validate() empty). `random` is not used: nothing in ZAB is
+  // drawn at random (the Node factory hands every protocol one).
   ZabNode(const ZabConfig& config, const Recovered& disk, RandomSource& random);
 
   // --- Node
@@ -186,7 +187,6 @@ class ZabNode final : public Node {
 
   ZabConfig config_;
   ZxidLayout layout_;
-  RandomSource& random_;
 
   // Persistent state, mirrored to disk through the Ready.
   uint64_t accepted_epoch_ = 0;

@@ -44,4 +44,16 @@ inline RunReport run(const Scenario& scenario) {
 
 inline Fault at(double ms, FaultAction action) { return Fault{ms, std::move(action)}; }
 
+// The same scenario and seed give the same digest, summary and history; another seed another
+// digest.
+inline void expect_deterministic(Scenario scenario) {
+  const RunReport first = run(scenario);
+  const RunReport second = run(scenario);
+  EXPECT_EQ(first.digest, second.digest);
+  EXPECT_EQ(first.summary_json, second.summary_json);
+  EXPECT_EQ(first.history_jsonl, second.history_jsonl);
+  scenario.seed = 4;
+  EXPECT_NE(run(scenario).digest, first.digest);
+}
+
 }  // namespace consim::harness::test_support
