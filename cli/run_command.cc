@@ -90,6 +90,11 @@ void list_faults(std::ostream& out) {
          "  network     {latency_ms_min, latency_ms_max, latency_ms_mean, latency_shape, drop_probability,\n"
          "               duplicate_probability, \"between\": [SEL, SEL]} (without between: every link)\n"
          "  disk        {\"node\": SEL, \"sync_ms\": D, \"lying_sync\": B, \"lose_unsynced\": true (power loss)}\n"
+         "  crash_point {\"node\": SEL, \"before\": write|sync|events|send|apply|advance, \"after_event\": KIND,\n"
+         "               \"within_ms\": D}: crash right before that step of a Ready (after the node next\n"
+         "               emits a trace record of KIND, e.g. \"raft.vote\"); strikes once\n"
+         "  membership  {\"add\": SEL} | {\"remove\": SEL} | {\"add_learner\": SEL}: the leader is asked for a\n"
+         "               single-server change (Raft; protocol_config.voters leaves spare machines to add)\n"
          "Selectors (SEL), resolved when the fault fires: \"n3\", \"leader\", \"follower\", \"random\", \"*\".\n";
 }
 

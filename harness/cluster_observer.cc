@@ -18,7 +18,8 @@ std::string format_time(SimTime at) {
 ClusterObserver::ClusterObserver(uint32_t nodes, std::ostream* narration) : narration_(narration), nodes_(nodes) {}
 
 std::vector<std::string> ClusterObserver::kinds() {
-  return {"raft.state", "raft.vote_answer", "zab.state", "fault.", "host.crash", "host.restart", "host.pause"};
+  return {"raft.state", "raft.vote_answer", "raft.config", "raft.conf_change_refused", "zab.state", "fault.",
+          "host.crash", "host.restart",     "host.pause"};
 }
 
 void ClusterObserver::narrate(SimTime at, const std::string& line) {
@@ -71,6 +72,16 @@ void ClusterObserver::observe(const sim::TraceRecord& record) {
     return;
   }
   const std::string name = "n" + std::to_string(node);
+  if (kind == "raft.config" || kind == "raft.conf_change_refused") {
+    on_membership(node, record);
+    return;
+  }
+  if (kind == "host.crash_point") {
+    const std::string* step = record.string_field("step");
+    narrate(record.time,
+            name + " reached its crash point (before the " + (step != nullptr ? *step : "?") + " step of a Ready)");
+    return;
+  }
   if (kind == "host.crash") {
     ++crashes_;
     nodes_[node - 1].up = false;
@@ -83,6 +94,21 @@ void ClusterObserver::observe(const sim::TraceRecord& record) {
     narrate(record.time, name + " restarted from its disk");
   } else if (kind == "host.pause") {
     narrate(record.time, name + " paused");
+  }
+}
+
+// Membership as the leader sees it: every node reports each configuration it applies, the
+// leader's report is the one worth a line.
+void ClusterObserver::on_membership(uint32_t node, const sim::TraceRecord& record) {
+  const std::string name = "n" + std::to_string(node);
+  if (record.kind == "raft.conf_change_refused") {
+    const std::string* change = record.string_field("change");
+    const std::string* reason = record.string_field("reason");
+    narrate(record.time, name + " refused the membership change " + (change != nullptr ? *change : "?") + " (" +
+                             (reason != nullptr ? *reason : "?") + ")");
+  } else if (nodes_[node - 1].role == "leader") {
+    const std::string* voters = record.string_field("voters");
+    narrate(record.time, name + " applied a new configuration: " + (voters != nullptr ? *voters : "?"));
   }
 }
 

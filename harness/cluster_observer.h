@@ -50,6 +50,7 @@ class ClusterObserver {
     std::string phase;   // zab only
     std::string leader;  // zab only: whom it follows or observes ("n2")
   };
+  void on_membership(uint32_t node, const sim::TraceRecord& record);
   void on_state(uint32_t node, const sim::TraceRecord& record);
   void on_zab_state(uint32_t node, const sim::TraceRecord& record);
   // The nodes in `state` ("following", "observing") under `leader` ("n2"), as ", n1, n3".

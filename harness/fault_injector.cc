@@ -341,11 +341,86 @@ void FaultInjector::apply(const FaultAction& action) {
                      }
                    }
                  },
+                 [&](const CrashPointFault& fault) { arm(fault); },
+                 [&](const MembershipFault& fault) { membership(fault); },
              },
              action);
 }
 
+void FaultInjector::arm(const CrashPointFault& fault) {
+  const std::vector<uint32_t> struck = resolve(fault.node);
+  std::string detail = "before " + fault.before;
+  if (!fault.after_event.empty()) {
+    detail += " after " + fault.after_event;
+  }
+  std::optional<SimTime> until;
+  if (fault.within_ms) {
+    until = world_.sim().now() + scenario_ms(*fault.within_ms);
+    detail += " within " + std::to_string(static_cast<int64_t>(*fault.within_ms)) + " ms";
+  }
+  if (fault.restart_after_ms) {
+    detail += ", restart " + std::to_string(static_cast<int64_t>(*fault.restart_after_ms)) + " ms later";
+  }
+  record("crash_point", struck, detail);
+  for (const uint32_t node : struck) {
+    crash_points_.push_back(
+        ArmedCrashPoint{node, fault.before, fault.after_event, false, until, fault.restart_after_ms});
+  }
+  crash_points_armed_ = !crash_points_.empty();
+}
+
+bool FaultInjector::crash_point(uint32_t node, std::string_view step) {
+  const SimTime now = world_.sim().now();
+  std::erase_if(crash_points_, [now](const ArmedCrashPoint& point) { return point.until && now > *point.until; });
+  crash_points_armed_ = !crash_points_.empty();
+  const auto strikes = [&](const ArmedCrashPoint& point) {
+    return point.node == node && point.before == step && (point.after_event.empty() || point.seen);
+  };
+  const auto it = std::find_if(crash_points_.begin(), crash_points_.end(), strikes);
+  if (it == crash_points_.end()) {
+    return false;
+  }
+  if (it->restart_after_ms) {
+    // The host crashes the machine as this returns; the restart brings it back unless something
+    // else did first (a restart fault, the final heal).
+    const uint64_t incarnation = world_.incarnation(host(node));
+    world_.sim().schedule_after(scenario_ms(*it->restart_after_ms), [this, node, incarnation] {
+      if (world_.state(host(node)) == sim::HostState::kCrashed && world_.incarnation(host(node)) == incarnation) {
+        record("restart", {node}, "after its crash point");
+        world_.restart(host(node));
+      }
+    });
+  }
+  crash_points_.erase(it);
+  crash_points_armed_ = !crash_points_.empty();
+  return true;
+}
+
+void FaultInjector::observe(const sim::TraceRecord& record) {
+  for (ArmedCrashPoint& point : crash_points_) {
+    if (!point.seen && record.node == host(point.node) && record.kind == point.after_event) {
+      point.seen = true;
+    }
+  }
+}
+
+void FaultInjector::membership(const MembershipFault& fault) {
+  const uint32_t leader = leader_();
+  const std::vector<uint32_t> target = resolve(fault.node);
+  const std::string change = std::string(membership_change_name(fault.change)) + " " + node_list(target);
+  if (leader == 0 || target.empty()) {
+    record("membership", {}, change + ": " + (leader == 0 ? "no leader" : "no such node"));
+    return;
+  }
+  CONSIM_ASSERT(target.size() == 1);
+  CONSIM_ASSERT(change_membership_ != nullptr);
+  record("membership", {leader}, change);
+  change_membership_(leader, fault.change, target.front());
+}
+
 void FaultInjector::heal_all() {
+  crash_points_.clear();
+  crash_points_armed_ = false;
   apply(HealFault{});
   const std::vector<uint32_t> down = crashed();
   if (!down.empty()) {

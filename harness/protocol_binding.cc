@@ -32,7 +32,8 @@ class InvariantsOf final : public InvariantChecker {
 
 protocols::raft::RaftConfig raft_config(const Scenario& scenario) {
   protocols::raft::RaftConfig config;
-  for (uint32_t i = 1; i <= scenario.nodes; ++i) {
+  const uint32_t voters = scenario.raft.voters == 0 ? scenario.nodes : scenario.raft.voters;
+  for (uint32_t i = 1; i <= voters; ++i) {
     config.bootstrap.voters.push_back(protocols::NodeId{i});
   }
   config.election_ticks = scenario.raft.election_ticks;
@@ -96,6 +97,24 @@ class RaftBinding final : public ProtocolBinding {
   }
   std::vector<std::string> invariant_kinds() const override { return {"raft.", "host."}; }
 
+  void change_membership(protocols::Node& leader, protocols::RequestId id, MembershipFault::Change change,
+                         protocols::NodeId target) const override {
+    protocols::raft::ConfChange conf;
+    conf.node = target;
+    switch (change) {
+      case MembershipFault::Change::kAdd:
+        conf.kind = protocols::raft::ConfChange::Kind::kAddVoter;
+        break;
+      case MembershipFault::Change::kRemove:
+        conf.kind = protocols::raft::ConfChange::Kind::kRemoveVoter;
+        break;
+      case MembershipFault::Change::kAddLearner:
+        conf.kind = protocols::raft::ConfChange::Kind::kAddLearner;
+        break;
+    }
+    static_cast<protocols::raft::RaftNode&>(leader).propose_conf_change(id, conf);
+  }
+
  private:
   RaftSpec spec_;
   protocols::raft::RaftConfig config_;
@@ -151,6 +170,11 @@ class ZabBinding final : public ProtocolBinding {
     return std::make_unique<InvariantsOf<checkers::ZabInvariants>>();
   }
   std::vector<std::string> invariant_kinds() const override { return {"zab.", "host."}; }
+
+  void change_membership(protocols::Node&, protocols::RequestId, MembershipFault::Change,
+                         protocols::NodeId) const override {
+    CONSIM_ASSERT_MSG(false, "ZAB has no membership changes (the loader refuses the fault)");
+  }
 
  private:
   ZabSpec spec_;

@@ -60,6 +60,10 @@ class ProtocolBinding {
   virtual std::unique_ptr<InvariantChecker> make_invariants() const = 0;
   // The trace kinds (prefixes) the invariant checker reads.
   virtual std::vector<std::string> invariant_kinds() const = 0;
+  // Asks `leader` for a single-server membership change of `target` (request `id`). Raft only:
+  // the loader refuses a membership fault in a scenario of another protocol.
+  virtual void change_membership(protocols::Node& leader, protocols::RequestId id, MembershipFault::Change change,
+                                 protocols::NodeId target) const = 0;
 };
 
 // For scenario.protocol ("raft" or "zab"); the scenario must have passed the loader.

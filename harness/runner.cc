@@ -98,6 +98,7 @@ class ScenarioRun {
   SimTime workload_end_;
   SimTime next_progress_;
   uint64_t next_housekeeping_request_ = 1;
+  uint64_t next_membership_request_ = 1;
   std::set<uint64_t> expiries_recorded_;          // leases or sessions whose expiry is in the history
   uint64_t next_expiry_process_ = 1'000'000'000;  // far above any client's process ids
 };
@@ -128,6 +129,18 @@ ScenarioRun::ScenarioRun(const Scenario& scenario, const RunOptions& options, ui
   }
   sim_.trace().subscribe([this](const sim::TraceRecord& record) { observer_.observe(record); },
                          ClusterObserver::kinds());
+  // Crash points that wait for a kind of record see it (only the kinds they wait for).
+  std::vector<std::string> awaited;
+  for (const Fault& fault : scenario_.faults) {
+    const auto* point = std::get_if<CrashPointFault>(&fault.action);
+    if (point != nullptr && !point->after_event.empty() &&
+        std::find(awaited.begin(), awaited.end(), point->after_event) == awaited.end()) {
+      awaited.push_back(point->after_event);
+    }
+  }
+  if (!awaited.empty()) {
+    sim_.trace().subscribe([this](const sim::TraceRecord& record) { faults_->observe(record); }, awaited);
+  }
   build_world();
 }
 
@@ -169,6 +182,10 @@ void ScenarioRun::build_world() {
         if (context.self().index < nodes) {
           NodeHostHooks hooks;
           hooks.crash = [this](sim::HostId crashed) { world_->crash(crashed); };
+          hooks.crash_point = [this](protocols::NodeId node, std::string_view step) {
+            return faults_->crash_point(node.value, step);
+          };
+          hooks.crash_point_armed = faults_->crash_points_armed();
           gateway_->wire(hooks);
           process = std::make_unique<NodeHost>(context, recovered, make_node, make_application, hooks, host_options);
         } else {
@@ -178,6 +195,13 @@ void ScenarioRun::build_world() {
       });
   gateway_ = std::make_unique<ClientGateway>(*world_, *binding_, nodes);
   faults_ = std::make_unique<FaultInjector>(*world_, nodes, sim_.rng("faults"), [this] { return leader(); });
+  faults_->set_membership_changer([this](uint32_t at, MembershipFault::Change change, uint32_t target) {
+    const protocols::RequestId id{uint64_t{1} << 61 | next_membership_request_++};
+    world_->inject(sim::HostId{at - 1}, [this, id, change, target](sim::Process& process) {
+      static_cast<NodeHost&>(process).with_node(
+          [&](protocols::Node& node) { protocol_->change_membership(node, id, change, protocols::NodeId{target}); });
+    });
+  });
 }
 
 NodeHost* ScenarioRun::host(uint32_t node) {

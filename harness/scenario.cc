@@ -77,7 +77,7 @@ void check_raft(const ObjectReader& object, const RaftSpec& raft, uint32_t nodes
   // The node's own validation is the last word: what it rejects, the loader must not accept.
   protocols::raft::RaftConfig config;
   config.id = protocols::NodeId{1};
-  for (uint32_t node = 1; node <= nodes; ++node) {
+  for (uint32_t node = 1; node <= (raft.voters == 0 ? nodes : raft.voters); ++node) {
     config.bootstrap.voters.push_back(protocols::NodeId{node});
   }
   config.election_ticks = raft.election_ticks;
@@ -92,10 +92,17 @@ void check_raft(const ObjectReader& object, const RaftSpec& raft, uint32_t nodes
   }
 }
 
-constexpr std::array<std::string_view, 10> kRaftFields = {
-    "pre_vote",          "check_quorum",           "read_mode",       "max_clock_drift_ppm",
-    "tick_ms",           "election_ticks",         "heartbeat_ticks", "snapshot_every_entries",
-    "forward_proposals", "max_entries_per_message"};
+constexpr std::array<std::string_view, 11> kRaftFields = {"pre_vote",
+                                                          "check_quorum",
+                                                          "read_mode",
+                                                          "max_clock_drift_ppm",
+                                                          "tick_ms",
+                                                          "election_ticks",
+                                                          "heartbeat_ticks",
+                                                          "snapshot_every_entries",
+                                                          "forward_proposals",
+                                                          "max_entries_per_message",
+                                                          "voters"};
 constexpr std::array<std::string_view, 12> kZabFields = {"tick_ms",
                                                          "ping_ticks",
                                                          "sync_limit_ticks",
@@ -150,6 +157,7 @@ RaftSpec read_raft(const Json& value, const std::string& path, uint32_t nodes) {
   raft.forward_proposals = object.boolean("forward_proposals").value_or(raft.forward_proposals);
   raft.max_entries_per_message = static_cast<uint32_t>(
       object.integer("max_entries_per_message", 1, 1'000'000).value_or(raft.max_entries_per_message));
+  raft.voters = static_cast<uint32_t>(object.integer("voters", 1, nodes).value_or(raft.voters));
   check_raft(object, raft, nodes);
   return raft;
 }
@@ -390,7 +398,8 @@ Scenario read_scenario(const Json& root, std::string_view file) {
     scenario.workload = read_workload(*workload, "workload", scenario.service);
   }
   if (const Json* faults = top.find("faults")) {
-    scenario.faults = scenario_detail::read_faults(*faults, "faults", scenario.nodes, scenario.duration_ms);
+    scenario.faults =
+        scenario_detail::read_faults(*faults, "faults", scenario.nodes, scenario.duration_ms, scenario.protocol);
   }
   if (const Json* checks = top.find("checks")) {
     scenario.checks = read_names(*checks, "checks", kChecks, "check");

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -103,9 +104,40 @@ struct DiskFault {
   std::optional<bool> lying_sync;
   bool lose_unsynced = false;
 };
+// "crash_point": {"node": SEL, "before": STEP, "after_event": KIND, "within_ms": D,
+// "restart_after_ms": R}: arms a crash of that node (of each node "*" names) at a precise point of
+// its work rather than at an instant of time: right before STEP ("write", "sync", "events",
+// "send", "apply" or "advance") of a Ready, the first time it reaches one after the fault fires,
+// or, with after_event, after it next emits a trace record of that kind (one of its protocol's,
+// "raft.vote", "zab.ack", ...). It strikes once, and crashes the way "crash" does: what is not
+// synced is lost. within_ms (0, 24 h] disarms it when it has not struck by then; the final heal
+// disarms every crash point. restart_after_ms (0, 24 h] restarts the machine that long after it
+// struck (a process bounce); without it the node stays down until a restart fault or the final heal.
+struct CrashPointFault {
+  Selector node;
+  std::string before;
+  std::string after_event;                 // empty: the first Ready reaching `before`
+  std::optional<double> within_ms;         // absent: armed until it strikes or the final heal
+  std::optional<double> restart_after_ms;  // absent: stays down
+};
+// "membership": {"add": SEL} | {"remove": SEL} | {"add_learner": SEL}: the node that leads when the
+// fault fires is asked for a single-server membership change (Raft only; nothing happens when no
+// node leads, and the leader may refuse, as it does a second change while one is pending). "add"
+// makes a voter (of a spare machine, a learner or a removed node), "remove" takes a voter or
+// learner out, "add_learner" adds a non-voting learner (or demotes a voter). The selector names
+// one node ("follower" and "random" choose one; "*" is an error).
+struct MembershipFault {
+  enum class Change : uint8_t { kAdd, kRemove, kAddLearner };
+  Change change = Change::kAdd;
+  Selector node;
+};
 
 using FaultAction = std::variant<PartitionFault, CutFault, HealFault, CrashFault, RestartFault, PauseFault, ClockFault,
-                                 NetworkFault, DiskFault>;
+                                 NetworkFault, DiskFault, CrashPointFault, MembershipFault>;
+// The names of MembershipFault::Change ("add", "remove", "add_learner") and of the Ready steps a
+// crash point may precede ("write", ..., "advance"), in their order.
+std::string_view membership_change_name(MembershipFault::Change change);
+std::span<const std::string_view> crash_point_steps();
 
 struct Fault {
   double at_ms = 0;  // required; >= 0, <= duration_ms; faults run in file order at equal times
@@ -129,6 +161,10 @@ struct RaftSpec {
   // reach whom (Raft Figure 8).
   uint32_t max_entries_per_message = 64;
   bool forward_proposals = true;
+  // The bootstrap configuration's voters: n1..n`voters` ([1, nodes]); the nodes above are spare
+  // machines that run but belong to no configuration until a "membership" fault adds them.
+  // 0: every node votes.
+  uint32_t voters = 0;
 };
 
 // "protocol_config" when protocol is zab. Times are in ticks of a node's local clock, as

@@ -7,6 +7,8 @@
 #include <variant>
 
 #include "base/assert.h"
+#include "protocols/raft/trace_kinds.h"
+#include "protocols/zab/trace_kinds.h"
 #include "sim/disk.h"
 
 namespace consim::harness {
@@ -27,8 +29,12 @@ constexpr size_t kMaxFaults = 100'000;
 constexpr std::array<std::string_view, 2> kLatencyShapes = {"uniform", "exponential"};
 constexpr std::array<std::string_view, 3> kPartitionShapes = {"halves", "majority_ring", "bridge"};
 // In the order of FaultAction's alternatives.
-constexpr std::array<std::string_view, 9> kFaultKinds = {"partition", "cut",   "heal",    "crash", "restart",
-                                                         "pause",     "clock", "network", "disk"};
+constexpr std::array<std::string_view, 11> kFaultKinds = {
+    "partition", "cut", "heal", "crash", "restart", "pause", "clock", "network", "disk", "crash_point", "membership"};
+// The steps of a Ready a crash point may precede, in the order the host takes them (node_host.h).
+constexpr std::array<std::string_view, 6> kReadySteps = {"write", "sync", "events", "send", "apply", "advance"};
+// In the order of MembershipFault::Change.
+constexpr std::array<std::string_view, 3> kMembershipChanges = {"add", "remove", "add_learner"};
 static_assert(kFaultKinds.size() == std::variant_size_v<FaultAction>);
 
 // What the loader knows while reading faults: selectors name nodes n1..n`nodes`, and a fault
@@ -36,6 +42,7 @@ static_assert(kFaultKinds.size() == std::variant_size_v<FaultAction>);
 struct Bounds {
   uint32_t nodes = 0;
   double duration_ms = 0;
+  std::string_view protocol;
 };
 
 double to_ms(Duration duration) { return static_cast<double>(duration.ns) / 1e6; }
@@ -300,6 +307,60 @@ DiskFault read_disk_fault(const Json& value, const std::string& path, uint32_t n
   return fault;
 }
 
+CrashPointFault read_crash_point(const Json& value, const std::string& path, const Bounds& bounds) {
+  const ObjectReader object(value, path, {"node", "before", "after_event", "within_ms", "restart_after_ms"});
+  CrashPointFault fault;
+  fault.node = read_selector(object.required("node", "whose machine crashes"), object.path_of("node"), bounds.nodes);
+  fault.before = strict_json::read_choice(object.required("before", "the step of a Ready it crashes before"),
+                                          object.path_of("before"), kReadySteps);
+  if (const Json* event = object.find("after_event")) {
+    const std::span<const std::string_view> kinds =
+        bounds.protocol == "zab" ? std::span<const std::string_view>(protocols::zab::kTraceKinds)
+                                 : std::span<const std::string_view>(protocols::raft::kTraceKinds);
+    const std::string path_of_event = object.path_of("after_event");
+    if (!event->is_string()) {
+      fail(path_of_event, "must be a trace kind of protocol " + std::string(bounds.protocol) + " (\"" +
+                              std::string(kinds.front()) + "\", ...), got " + describe(*event));
+    }
+    const std::string& kind = event->get_ref<const std::string&>();
+    if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
+      fail(path_of_event, in_quotes(kind) + " is not a trace kind of protocol " + std::string(bounds.protocol) +
+                              " (known: " + strict_json::join(kinds) + ")");
+    }
+    fault.after_event = kind;
+  }
+  fault.within_ms = object.number("within_ms", kPositiveMs);
+  fault.restart_after_ms = object.number("restart_after_ms", kPositiveMs);
+  return fault;
+}
+
+MembershipFault read_membership(const Json& value, const std::string& path, const Bounds& bounds) {
+  if (bounds.protocol != "raft") {
+    fail(path, "membership changes are a Raft fault (this scenario's protocol is " + std::string(bounds.protocol) +
+                   "; ZooKeeper's dynamic reconfiguration is not modelled)");
+  }
+  const ObjectReader object(value, path,
+                            std::vector<std::string_view>(kMembershipChanges.begin(), kMembershipChanges.end()));
+  std::vector<size_t> present;
+  for (size_t i = 0; i < kMembershipChanges.size(); ++i) {
+    if (object.has(kMembershipChanges[i])) {
+      present.push_back(i);
+    }
+  }
+  if (present.size() != 1) {
+    fail(path, "needs exactly one change, one of " + strict_json::join(kMembershipChanges) + ", got " +
+                   (present.empty() ? std::string("none") : std::to_string(present.size())));
+  }
+  const std::string_view key = kMembershipChanges[present.front()];
+  MembershipFault fault;
+  fault.change = static_cast<MembershipFault::Change>(present.front());
+  fault.node = read_selector(*object.find(key), object.path_of(key), bounds.nodes);
+  if (fault.node.kind == Selector::Kind::kAll) {
+    object.fail_at(key, "a membership change names one node, not \"*\"");
+  }
+  return fault;
+}
+
 // The one kind key of a fault object, or an error when there are none or several.
 std::string_view fault_kind_of(const ObjectReader& object) {
   std::vector<std::string_view> present;
@@ -312,7 +373,8 @@ std::string_view fault_kind_of(const ObjectReader& object) {
   return present.front();
 }
 
-FaultAction read_action(const ObjectReader& object, std::string_view kind, uint32_t nodes) {
+FaultAction read_action(const ObjectReader& object, std::string_view kind, const Bounds& bounds) {
+  const uint32_t nodes = bounds.nodes;
   const Json& value = *object.find(kind);
   const std::string path = object.path_of(kind);
   if (kind == "partition") {
@@ -344,6 +406,12 @@ FaultAction read_action(const ObjectReader& object, std::string_view kind, uint3
   if (kind == "network") {
     return read_network_fault(value, path, nodes);
   }
+  if (kind == "crash_point") {
+    return read_crash_point(value, path, bounds);
+  }
+  if (kind == "membership") {
+    return read_membership(value, path, bounds);
+  }
   CONSIM_ASSERT(kind == "disk");
   return read_disk_fault(value, path, nodes);
 }
@@ -361,15 +429,16 @@ Fault read_fault(const Json& value, const std::string& path, const Bounds& bound
   if (kind != "pause" && object.has("for_ms")) {
     object.fail_at("for_ms", "only a pause takes for_ms (this fault is a " + std::string(kind) + ")");
   }
-  fault.action = read_action(object, kind, bounds.nodes);
+  fault.action = read_action(object, kind, bounds);
   CONSIM_ASSERT(fault_kind(fault.action) == kind);
   return fault;
 }
 
 }  // namespace
 
-std::vector<Fault> read_faults(const Json& value, const std::string& path, uint32_t nodes, double duration_ms) {
-  const Bounds bounds{nodes, duration_ms};
+std::vector<Fault> read_faults(const Json& value, const std::string& path, uint32_t nodes, double duration_ms,
+                               std::string_view protocol) {
+  const Bounds bounds{nodes, duration_ms, protocol};
   const Json::array_t& items = strict_json::read_array(value, path, "a list of faults: [{\"at_ms\": 0, ...}]");
   if (items.size() > kMaxFaults) {
     fail(path, "at most " + std::to_string(kMaxFaults) + " faults, got " + std::to_string(items.size()));
@@ -404,5 +473,11 @@ std::string selector_text(const Selector& selector) {
 }
 
 std::string_view fault_kind(const FaultAction& action) { return scenario_detail::kFaultKinds[action.index()]; }
+
+std::string_view membership_change_name(MembershipFault::Change change) {
+  return scenario_detail::kMembershipChanges[static_cast<size_t>(change)];
+}
+
+std::span<const std::string_view> crash_point_steps() { return scenario_detail::kReadySteps; }
 
 }  // namespace consim::harness

@@ -39,9 +39,10 @@ std::vector<std::string_view> with(std::span<const std::string_view> names,
 NetworkSpec read_link(const strict_json::ObjectReader& object, const sim::LinkParams* defaults);
 // The top-level "disk" object.
 DiskSpec read_disk(const strict_json::Json& value, const std::string& path);
-// The "faults" array: selectors name nodes n1..n`nodes`, every fault fires within `duration_ms`.
-// Sorted by at_ms; faults at the same instant keep the file's order.
+// The "faults" array: selectors name nodes n1..n`nodes`, every fault fires within `duration_ms`,
+// and crash points and membership changes fit `protocol`. Sorted by at_ms; faults at the same
+// instant keep the file's order.
 std::vector<Fault> read_faults(const strict_json::Json& value, const std::string& path, uint32_t nodes,
-                               double duration_ms);
+                               double duration_ms, std::string_view protocol);
 
 }  // namespace consim::harness::scenario_detail

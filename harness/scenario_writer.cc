@@ -124,6 +124,9 @@ Fields raft_fields(const RaftSpec& raft) {
       .add("snapshot_every_entries", integer(raft.snapshot_every_entries))
       .add("forward_proposals", boolean(raft.forward_proposals))
       .add("max_entries_per_message", integer(raft.max_entries_per_message));
+  if (raft.voters != 0) {  // 0, every node, is what the file says by leaving the key out
+    fields.add("voters", integer(raft.voters));
+  }
   return fields;
 }
 
@@ -279,6 +282,19 @@ std::string action_value(const FaultAction& action) {
                           // false is what absence means; a fault that changes nothing else is one the loader rejects.
                           if (fault.lose_unsynced) fields.add("lose_unsynced", boolean(true));
                           return fields.line();
+                        },
+                        [](const CrashPointFault& fault) {
+                          Fields fields;
+                          fields.add("node", selector(fault.node)).add("before", json_string(fault.before));
+                          if (!fault.after_event.empty()) fields.add("after_event", json_string(fault.after_event));
+                          if (fault.within_ms) fields.add("within_ms", number(*fault.within_ms));
+                          if (fault.restart_after_ms) {
+                            fields.add("restart_after_ms", number(*fault.restart_after_ms));
+                          }
+                          return fields.line();
+                        },
+                        [](const MembershipFault& fault) {
+                          return Fields().add(membership_change_name(fault.change), selector(fault.node)).line();
                         },
                     },
                     action);

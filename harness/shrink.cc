@@ -250,6 +250,7 @@ class Shrinker {
                                             [nodes](const Fault& fault) { return !fits(fault, nodes); }),
                              candidate.faults.end());
       candidate.zab.observers = std::min(candidate.zab.observers, nodes - 1);
+      candidate.raft.voters = std::min(candidate.raft.voters, nodes);  // 0 (every node) stays 0
       if (try_candidate(candidate, "nodes " + std::to_string(best_.nodes) + " -> " + std::to_string(nodes))) {
         changed = true;
         break;  // the smallest count that still fails, tried from the smallest up

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "sim/simulator.h"
 #include "sim/world.h"
@@ -132,6 +134,88 @@ TEST(FaultInjector, LeaderSelectorStrikesNobodyWithoutALeader) {
   EXPECT_EQ(f.world.state(sim::HostId{1}), sim::HostState::kCrashed);
   f.injector.apply(RestartFault{Selector{Selector::Kind::kAll, 0}});
   EXPECT_EQ(f.world.state(sim::HostId{1}), sim::HostState::kUp);
+}
+
+// A record of `kind` from `node`, as the trace would hand it to the injector.
+sim::TraceRecord record_of(uint32_t node, std::string_view kind) {
+  sim::TraceRecord record;
+  record.node = sim::HostId{node - 1};
+  record.kind = Name::intern(std::string(kind));
+  return record;
+}
+
+TEST(FaultInjector, ACrashPointStrikesOnceAtItsStep) {
+  Fixture f(3);
+  EXPECT_FALSE(*f.injector.crash_points_armed());
+  f.injector.apply(CrashPointFault{node(2), "sync", "", std::nullopt, std::nullopt});
+  EXPECT_TRUE(*f.injector.crash_points_armed());
+  EXPECT_FALSE(f.injector.crash_point(1, "sync"));   // another node
+  EXPECT_FALSE(f.injector.crash_point(2, "write"));  // another step
+  EXPECT_TRUE(f.injector.crash_point(2, "sync"));
+  EXPECT_FALSE(*f.injector.crash_points_armed());
+  EXPECT_FALSE(f.injector.crash_point(2, "sync"));  // spent
+}
+
+TEST(FaultInjector, ACrashPointAfterAnEventWaitsForThatNodesRecordOfThatKind) {
+  Fixture f(3);
+  f.injector.apply(
+      CrashPointFault{Selector{Selector::Kind::kAll, 0}, "advance", "raft.vote", std::nullopt, std::nullopt});
+  EXPECT_FALSE(f.injector.crash_point(3, "advance"));
+  f.injector.observe(record_of(3, "raft.vote_answer"));  // a kind that only starts the same
+  f.injector.observe(record_of(1, "raft.vote"));         // another node's vote
+  EXPECT_FALSE(f.injector.crash_point(3, "advance"));
+  f.injector.observe(record_of(3, "raft.vote"));
+  EXPECT_FALSE(f.injector.crash_point(3, "send"));
+  EXPECT_TRUE(f.injector.crash_point(3, "advance"));
+  EXPECT_TRUE(f.injector.crash_point(1, "advance"));   // n1 voted too; "*" armed one point per node
+  EXPECT_FALSE(f.injector.crash_point(2, "advance"));  // n2 never voted
+  EXPECT_TRUE(*f.injector.crash_points_armed());
+  f.injector.heal_all();  // the final heal disarms what is left
+  EXPECT_FALSE(*f.injector.crash_points_armed());
+}
+
+TEST(FaultInjector, ACrashPointExpiresAfterItsWindow) {
+  Fixture f(3);
+  f.injector.apply(CrashPointFault{node(1), "write", "", 50, std::nullopt});
+  f.sim.run_until(SimTime::zero() + Duration::millis(50));
+  EXPECT_TRUE(*f.injector.crash_points_armed());
+  f.injector.apply(CrashPointFault{node(2), "write", "", 100, std::nullopt});
+  f.sim.run_until(SimTime::zero() + Duration::millis(51));
+  EXPECT_FALSE(f.injector.crash_point(1, "write"));  // n1's window closed at 50 ms
+  EXPECT_TRUE(f.injector.crash_point(2, "write"));   // n2's is open until 150 ms
+}
+
+TEST(FaultInjector, ACrashPointRestartsTheMachineWhenAsked) {
+  Fixture f(3);
+  f.injector.apply(CrashPointFault{node(2), "send", "", std::nullopt, 5});
+  f.injector.apply(CrashPointFault{node(3), "send", "", std::nullopt, 5});
+  ASSERT_TRUE(f.injector.crash_point(2, "send"));
+  f.world.crash(sim::HostId{1});  // what the host does when the point strikes
+  ASSERT_TRUE(f.injector.crash_point(3, "send"));
+  f.world.crash(sim::HostId{2});
+  f.world.restart(sim::HostId{2});  // brought back (and crashed again) by other faults meanwhile
+  f.world.crash(sim::HostId{2});
+  f.sim.run_until(SimTime::zero() + Duration::millis(4));
+  EXPECT_EQ(f.world.state(sim::HostId{1}), sim::HostState::kCrashed);
+  f.sim.run_until(SimTime::zero() + Duration::millis(6));
+  EXPECT_EQ(f.world.state(sim::HostId{1}), sim::HostState::kUp);
+  EXPECT_EQ(f.world.state(sim::HostId{2}), sim::HostState::kCrashed);  // not this point's crash any more
+}
+
+TEST(FaultInjector, AMembershipChangeGoesToTheLeader) {
+  Fixture f(5, 3);
+  std::vector<std::string> asked;
+  f.injector.set_membership_changer([&](uint32_t leader, MembershipFault::Change change, uint32_t target) {
+    asked.push_back("n" + std::to_string(leader) + " " + std::string(membership_change_name(change)) + " n" +
+                    std::to_string(target));
+  });
+  f.injector.apply(MembershipFault{MembershipFault::Change::kAdd, node(5)});
+  f.injector.apply(MembershipFault{MembershipFault::Change::kRemove, Selector{Selector::Kind::kLeader, 0}});
+  f.injector.apply(MembershipFault{MembershipFault::Change::kAddLearner, node(1)});
+  f.leader_now = 0;
+  f.injector.apply(MembershipFault{MembershipFault::Change::kAdd, node(4)});  // nobody to ask
+  EXPECT_EQ(asked, (std::vector<std::string>{"n3 add n5", "n3 remove n3", "n3 add_learner n1"}));
+  EXPECT_EQ(f.injector.applied(), 4u);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 
 #include "harness/runner.h"
 #include "harness/scenario.h"
+#include "harness/scenario_writer.h"
 #include "protocols/raft/config.h"
 #include "protocols/zab/config.h"
 #include "services/common/overloaded.h"
@@ -23,210 +24,8 @@
 namespace consim::harness {
 namespace {
 
-// --- a scenario as the JSON a file would hold (the test's own writer: every field, always)
-
-std::string quoted(const std::string& text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-    }
-    out += c;
-  }
-  return out + "\"";
-}
-
-std::string number(double value) {
-  std::array<char, 40> buffer{};
-  std::snprintf(buffer.data(), buffer.size(), "%.17g", value);
-  return buffer.data();
-}
-
-std::string boolean(bool value) { return value ? "true" : "false"; }
-
-// `"key": value` pairs, joined into an object.
-class Object {
- public:
-  Object& add(const std::string& key, const std::string& value) {
-    text_ += (text_.empty() ? "" : ", ") + quoted(key) + ": " + value;
-    return *this;
-  }
-  Object& add_number(const std::string& key, const std::optional<double>& value) {
-    return value ? add(key, number(*value)) : *this;
-  }
-  std::string str() const { return "{" + text_ + "}"; }
-
- private:
-  std::string text_;
-};
-
-template <typename T, typename F>
-std::string array(const std::vector<T>& items, F&& write) {
-  std::string out;
-  for (const T& item : items) {
-    out += (out.empty() ? "" : ", ") + write(item);
-  }
-  return "[" + out + "]";
-}
-
-std::string selector(const Selector& s) { return quoted(selector_text(s)); }
-
-std::string link(Object object, const NetworkSpec& spec) {
-  object.add_number("latency_ms_min", spec.latency_ms_min);
-  object.add_number("latency_ms_max", spec.latency_ms_max);
-  object.add_number("latency_ms_mean", spec.latency_ms_mean);
-  if (spec.latency_shape) {
-    object.add("latency_shape", quoted(*spec.latency_shape));
-  }
-  object.add_number("drop_probability", spec.drop_probability);
-  object.add_number("duplicate_probability", spec.duplicate_probability);
-  return object.str();
-}
-
-std::string partition(const PartitionFault& fault) {
-  switch (fault.shape) {
-    case PartitionFault::Shape::kHalves:
-      return quoted("halves");
-    case PartitionFault::Shape::kMajorityRing:
-      return quoted("majority_ring");
-    case PartitionFault::Shape::kBridge:
-      return quoted("bridge");
-    case PartitionFault::Shape::kGroups:
-      break;
-  }
-  return array(fault.groups, [](const std::vector<Selector>& group) { return array(group, selector); });
-}
-
-std::string fault_json(const Fault& fault) {
-  Object object;
-  object.add("at_ms", number(fault.at_ms));
-  std::visit(services::Overloaded{
-                 [&](const PartitionFault& f) { object.add("partition", partition(f)); },
-                 [&](const CutFault& f) {
-                   object.add("cut", Object().add("from", selector(f.from)).add("to", selector(f.to)).str());
-                 },
-                 [&](const HealFault&) { object.add("heal", "true"); },
-                 [&](const CrashFault& f) { object.add("crash", selector(f.node)); },
-                 [&](const RestartFault& f) { object.add("restart", selector(f.node)); },
-                 [&](const PauseFault& f) { object.add("pause", selector(f.node)).add("for_ms", number(f.for_ms)); },
-                 [&](const ClockFault& f) {
-                   object.add("clock", Object()
-                                           .add("node", selector(f.node))
-                                           .add_number("offset_ms", f.offset_ms)
-                                           .add_number("drift_ppm", f.drift_ppm)
-                                           .str());
-                 },
-                 [&](const NetworkFault& f) {
-                   Object inner;
-                   if (f.between) {
-                     inner.add("between", "[" + selector(f.between->first) + ", " + selector(f.between->second) + "]");
-                   }
-                   object.add("network", link(inner, f.link));
-                 },
-                 [&](const DiskFault& f) {
-                   Object inner;
-                   inner.add("node", selector(f.node)).add_number("sync_ms", f.sync_ms);
-                   if (f.lying_sync) {
-                     inner.add("lying_sync", boolean(*f.lying_sync));
-                   }
-                   if (f.lose_unsynced) {
-                     inner.add("lose_unsynced", "true");
-                   }
-                   object.add("disk", inner.str());
-                 },
-             },
-             fault.action);
-  return object.str();
-}
-
-std::string protocol_config(const Scenario& s) {
-  if (s.protocol == "zab") {
-    const ZabSpec& z = s.zab;
-    return Object()
-        .add("tick_ms", number(z.tick_ms))
-        .add("ping_ticks", std::to_string(z.ping_ticks))
-        .add("sync_limit_ticks", std::to_string(z.sync_limit_ticks))
-        .add("init_limit_ticks", std::to_string(z.init_limit_ticks))
-        .add("finalize_wait_ticks", std::to_string(z.finalize_wait_ticks))
-        .add("notification_min_ticks", std::to_string(z.notification_min_ticks))
-        .add("notification_max_ticks", std::to_string(z.notification_max_ticks))
-        .add("commit_log_count", std::to_string(z.commit_log_count))
-        .add("counter_bits", std::to_string(z.counter_bits))
-        .add("snapshot_every_entries", std::to_string(z.snapshot_every_entries))
-        .add("observers", std::to_string(z.observers))
-        .add("read_mode", quoted(z.read_mode))
-        .str();
-  }
-  const RaftSpec& r = s.raft;
-  return Object()
-      .add("pre_vote", boolean(r.pre_vote))
-      .add("check_quorum", boolean(r.check_quorum))
-      .add("read_mode", quoted(r.read_mode))
-      .add("max_clock_drift_ppm", number(r.max_clock_drift_ppm))
-      .add("tick_ms", number(r.tick_ms))
-      .add("election_ticks", std::to_string(r.election_ticks))
-      .add("heartbeat_ticks", std::to_string(r.heartbeat_ticks))
-      .add("snapshot_every_entries", std::to_string(r.snapshot_every_entries))
-      .add("max_entries_per_message", std::to_string(r.max_entries_per_message))
-      .add("forward_proposals", boolean(r.forward_proposals))
-      .str();
-}
-
-std::string workload_json(const Scenario& s) {
-  const WorkloadSpec& w = s.workload;
-  Object object;
-  object.add("clients", std::to_string(w.clients))
-      .add("keys", std::to_string(w.keys))
-      .add("read_fraction", number(w.read_fraction))
-      .add("cas_fraction", number(w.cas_fraction))
-      .add("delete_fraction", number(w.delete_fraction))
-      .add("timeout_ms", number(w.timeout_ms))
-      .add("rate_per_s", number(w.rate_per_s));
-  if (s.service == "znode") {
-    object.add("ephemeral_fraction", number(w.ephemeral_fraction))
-        .add("session_timeout_ms", number(w.session_timeout_ms));
-  }
-  return object.str();
-}
-
-std::string to_json(const Scenario& s) {
-  Object disk;
-  disk.add_number("sync_ms_min", s.disk.sync_ms_min)
-      .add_number("sync_ms_max", s.disk.sync_ms_max)
-      .add_number("torn_write_probability", s.disk.torn_write_probability);
-  if (s.disk.lying_sync) {
-    disk.add("lying_sync", boolean(*s.disk.lying_sync));
-  }
-  Object expect;
-  expect.add("verdict", quoted(s.expect.verdict));
-  if (!s.expect.check.empty()) {
-    expect.add("check", quoted(s.expect.check));
-  }
-  if (!s.expect.invariant.empty()) {
-    expect.add("invariant", quoted(s.expect.invariant));
-  }
-  return Object()
-      .add("name", quoted(s.name))
-      .add("description", quoted(s.description))
-      .add("protocol", quoted(s.protocol))
-      .add("service", quoted(s.service))
-      .add("nodes", std::to_string(s.nodes))
-      .add("seed", std::to_string(s.seed))
-      .add("duration_ms", number(s.duration_ms))
-      .add("protocol_config", protocol_config(s))
-      .add("bugs", array(s.bugs, quoted))
-      .add("network", link(Object(), s.network))
-      .add("disk", disk.str())
-      .add("workload", workload_json(s))
-      .add("faults", array(s.faults, fault_json))
-      .add("checks", array(s.checks, quoted))
-      .add("liveness", Object()
-                           .add("leader_within_ms", number(s.liveness.leader_within_ms))
-                           .add("commit_within_ms", number(s.liveness.commit_within_ms))
-                           .str())
-      .add("expect", expect.str())
-      .str();
-}
+// A scenario as the JSON a file would hold (the writer's own exactness is scenario_writer_test's).
+std::string to_json(const Scenario& scenario) { return scenario_to_json(scenario); }
 
 // --- helpers
 
@@ -238,7 +37,21 @@ FuzzSpec spec_of(const std::string& protocol, const std::string& service = "kv",
   return spec;
 }
 
-std::string faults_json(const Scenario& scenario) { return array(scenario.faults, fault_json); }
+// The file of a default scenario given only `scenario`'s faults, or only its protocol settings.
+std::string faults_json(const Scenario& scenario) {
+  Scenario only;
+  only.nodes = scenario.nodes;
+  only.duration_ms = scenario.duration_ms;
+  only.faults = scenario.faults;
+  return to_json(only);
+}
+std::string protocol_config(const Scenario& scenario) {
+  Scenario only;
+  only.protocol = scenario.protocol;
+  only.raft = scenario.raft;
+  only.zab = scenario.zab;
+  return to_json(only);
+}
 
 RunReport run(const Scenario& scenario) {
   RunOptions options;

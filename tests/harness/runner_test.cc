@@ -232,5 +232,68 @@ TEST(Runner, ExplainNarratesElectionsAndFaults) {
   EXPECT_NE(text.find("liveness: the probe write committed"), std::string::npos) << text;
 }
 
+std::string narrate(const Scenario& scenario, RunReport* report = nullptr) {
+  std::ostringstream narration;
+  RunOptions options;
+  options.explain = &narration;
+  RunResult result = run_scenario(scenario, options);
+  EXPECT_TRUE(result.report.has_value()) << result.error;
+  if (report != nullptr && result.report.has_value()) {
+    *report = std::move(*result.report);
+  }
+  return narration.str();
+}
+
+// Voters that crash right after granting a vote (and come back 3 ms later), while the cluster
+// elects a successor to a crashed leader: the votes were durable before they left, so a correct
+// Raft stays safe whatever the bounces.
+Scenario bounced_voters(uint64_t seed) {
+  Scenario scenario = base(seed);
+  scenario.raft.pre_vote = false;
+  scenario.faults.push_back(at(1000, CrashPointFault{all(), "advance", "raft.vote", std::nullopt, 3}));
+  scenario.faults.push_back(at(1000, CrashFault{leader()}));
+  return scenario;
+}
+
+TEST(Runner, CrashPointsStrikeRightAfterTheEventAndBounceTheMachine) {
+  RunReport report;
+  const std::string text = narrate(bounced_voters(3), &report);
+  EXPECT_EQ(report.verdict, "pass") << text;
+  EXPECT_NE(text.find("fault: crash_point n1,n2,n3,n4,n5 (before advance after raft.vote, restart 3 ms later)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("reached its crash point (before the advance step of a Ready)"), std::string::npos) << text;
+  EXPECT_NE(text.find("(after its crash point)"), std::string::npos) << text;
+  test_support::expect_deterministic(bounced_voters(3));
+}
+
+TEST(Runner, CorrectRaftSurvivesVotersBouncedAfterEveryVote) {
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    const RunReport report = run(bounced_voters(seed));
+    EXPECT_EQ(report.verdict, "pass") << "seed " << seed << ": " << check(report, "invariants").detail;
+  }
+}
+
+TEST(Runner, SpareMachinesJoinOnlyWhenAddedAndTheClusterStaysSafe) {
+  Scenario scenario = base(5);
+  scenario.raft.voters = 3;
+  const std::string idle = narrate(scenario);
+  for (const char* spare : {"n4 started", "n5 started", "n4 became", "n5 became"}) {
+    EXPECT_EQ(idle.find(spare), std::string::npos) << spare << "\n" << idle;
+  }
+  scenario.faults.push_back(at(1000, MembershipFault{MembershipFault::Change::kAdd, node(4)}));
+  scenario.faults.push_back(at(1500, MembershipFault{MembershipFault::Change::kAdd, node(5)}));
+  scenario.faults.push_back(at(2000, CrashFault{leader()}));
+  scenario.faults.push_back(at(3000, MembershipFault{MembershipFault::Change::kRemove, follower()}));
+  scenario.faults.push_back(at(3500, MembershipFault{MembershipFault::Change::kAddLearner, follower()}));
+  RunReport report;
+  const std::string text = narrate(scenario, &report);
+  EXPECT_EQ(report.verdict, "pass") << text;
+  EXPECT_NE(text.find("applied a new configuration: voters=n1,n2,n3,n4 "), std::string::npos) << text;
+  EXPECT_NE(text.find("applied a new configuration: voters=n1,n2,n3,n4,n5 "), std::string::npos) << text;
+  EXPECT_NE(text.find("learners=n"), std::string::npos) << text;  // the last change made a learner
+  test_support::expect_deterministic(scenario);
+}
+
 }  // namespace
 }  // namespace consim::harness

@@ -175,6 +175,41 @@ TEST(Scenario, EveryFaultKindParses) {
   EXPECT_TRUE(disk.lose_unsynced);
 }
 
+TEST(Scenario, CrashPointsAndMembershipChangesParse) {
+  const Scenario s = parse_ok(R"({"name": "points", "nodes": 5, "protocol_config": {"voters": 3}, "faults": [
+    {"at_ms": 1, "crash_point": {"node": "*", "before": "advance", "after_event": "raft.vote",
+                                 "within_ms": 500, "restart_after_ms": 5}},
+    {"at_ms": 2, "crash_point": {"node": "leader", "before": "sync"}},
+    {"at_ms": 3, "membership": {"add": "n4"}},
+    {"at_ms": 4, "membership": {"remove": "leader"}},
+    {"at_ms": 5, "membership": {"add_learner": "random"}}]})");
+  EXPECT_EQ(s.raft.voters, 3u);
+  ASSERT_EQ(s.faults.size(), 5u);
+  const auto& point = std::get<CrashPointFault>(s.faults[0].action);
+  EXPECT_EQ(point.node, kind(Selector::Kind::kAll));
+  EXPECT_EQ(point.before, "advance");
+  EXPECT_EQ(point.after_event, "raft.vote");
+  EXPECT_EQ(point.within_ms, 500.0);
+  EXPECT_EQ(point.restart_after_ms, 5.0);
+  const auto& bare = std::get<CrashPointFault>(s.faults[1].action);
+  EXPECT_EQ(bare.before, "sync");
+  EXPECT_TRUE(bare.after_event.empty());
+  EXPECT_FALSE(bare.within_ms.has_value());
+  EXPECT_FALSE(bare.restart_after_ms.has_value());
+  EXPECT_EQ(std::get<MembershipFault>(s.faults[2].action).change, MembershipFault::Change::kAdd);
+  EXPECT_EQ(std::get<MembershipFault>(s.faults[2].action).node, node(4));
+  EXPECT_EQ(std::get<MembershipFault>(s.faults[3].action).change, MembershipFault::Change::kRemove);
+  EXPECT_EQ(std::get<MembershipFault>(s.faults[3].action).node, kind(Selector::Kind::kLeader));
+  EXPECT_EQ(std::get<MembershipFault>(s.faults[4].action).change, MembershipFault::Change::kAddLearner);
+  EXPECT_EQ(fault_kind(s.faults[0].action), "crash_point");
+  EXPECT_EQ(fault_kind(s.faults[2].action), "membership");
+  // ZAB's crash points wait for ZAB's trace kinds; every node votes unless told otherwise.
+  const Scenario zab = parse_ok(R"({"name": "z", "protocol": "zab", "faults": [
+    {"at_ms": 1, "crash_point": {"node": "follower", "before": "send", "after_event": "zab.ack"}}]})");
+  EXPECT_EQ(std::get<CrashPointFault>(zab.faults[0].action).after_event, "zab.ack");
+  EXPECT_EQ(zab.raft.voters, 0u);
+}
+
 TEST(Scenario, FaultsAreSortedByTimeKeepingFileOrderAtEqualTimes) {
   const Scenario s = parse_ok(R"({"name": "order", "faults": [
     {"at_ms": 500, "heal": true},
@@ -422,6 +457,39 @@ const std::vector<BadCase> kBadCases = {
      "faults[0].network.between: ", "exactly two"},
     {"disk fault that changes nothing", R"("faults": [{"at_ms": 1, "disk": {"node": "n1"}}])",
      "faults[0].disk: ", "changes nothing"},
+    {"crash point without a step", R"("faults": [{"at_ms": 1, "crash_point": {"node": "n1"}}])",
+     "faults[0].crash_point.before: ", "required field is missing (the step of a Ready"},
+    {"crash point before an unknown step",
+     R"("faults": [{"at_ms": 1, "crash_point": {"node": "n1", "before": "fsync"}}])",
+     "faults[0].crash_point.before: ", "one of write, sync, events, send, apply, advance"},
+    {"crash point after another protocol's event",
+     R"("faults": [{"at_ms": 1, "crash_point": {"node": "n1", "before": "send", "after_event": "zab.ack"}}])",
+     "faults[0].crash_point.after_event: ", "\"zab.ack\" is not a trace kind of protocol raft (known: raft.append"},
+    {"crash point after a number", R"("faults": [{"at_ms": 1, "crash_point": {"node": "n1", "before": "send",
+       "after_event": 3}}])",
+     "faults[0].crash_point.after_event: ", "must be a trace kind of protocol raft"},
+    {"crash point with a zero window", R"("faults": [{"at_ms": 1, "crash_point": {"node": "n1", "before": "send",
+       "within_ms": 0}}])",
+     "faults[0].crash_point.within_ms: ", "got 0"},
+    {"crash point with a negative restart", R"("faults": [{"at_ms": 1, "crash_point": {"node": "n1",
+       "before": "send", "restart_after_ms": -1}}])",
+     "faults[0].crash_point.restart_after_ms: ", "got -1"},
+    {"membership change of nobody", R"("faults": [{"at_ms": 1, "membership": {}}])",
+     "faults[0].membership: ", "exactly one change, one of add, remove, add_learner, got none"},
+    {"two membership changes at once", R"("faults": [{"at_ms": 1, "membership": {"add": "n1", "remove": "n2"}}])",
+     "faults[0].membership: ", "exactly one change"},
+    {"membership change of every node", R"("faults": [{"at_ms": 1, "membership": {"remove": "*"}}])",
+     "faults[0].membership.remove: ", "names one node"},
+    {"misspelt membership change", R"("faults": [{"at_ms": 1, "membership": {"ad": "n1"}}])",
+     "faults[0].membership.ad: ", "unknown field"},
+    {"membership change in a zab scenario",
+     R"("protocol": "zab", "faults": [{"at_ms": 1, "membership": {"add": "n1"}}])",
+     "faults[0].membership: ", "membership changes are a Raft fault"},
+    {"no voters", R"("protocol_config": {"voters": 0})", "protocol_config.voters: ", "[1, 3], got 0"},
+    {"more voters than nodes", R"("nodes": 5, "protocol_config": {"voters": 6})",
+     "protocol_config.voters: ", "[1, 5], got 6"},
+    {"voters in a zab scenario", R"("protocol": "zab", "protocol_config": {"voters": 2})",
+     "protocol_config.voters: ", "a Raft setting, but this scenario's protocol is zab"},
     {"strange key", R"("a.b\n": 1)", R"("a.b\n": )", "unknown field"},
     // --- protocol zab
     {"misspelt zab field", R"("protocol": "zab", "protocol_config": {"ping_tick": 3})",

@@ -149,6 +149,17 @@ void compare_action(Differences& d, const std::string& at, const FaultAction& a,
     d.field(kind + ".sync_ms", disk->sync_ms, other.sync_ms);
     d.field(kind + ".lying_sync", disk->lying_sync, other.lying_sync);
     d.field(kind + ".lose_unsynced", disk->lose_unsynced, other.lose_unsynced);
+  } else if (const auto* point = std::get_if<CrashPointFault>(&a)) {
+    const auto& other = std::get<CrashPointFault>(b);
+    d.field(kind + ".node", point->node, other.node);
+    d.field(kind + ".before", point->before, other.before);
+    d.field(kind + ".after_event", point->after_event, other.after_event);
+    d.field(kind + ".within_ms", point->within_ms, other.within_ms);
+    d.field(kind + ".restart_after_ms", point->restart_after_ms, other.restart_after_ms);
+  } else if (const auto* change = std::get_if<MembershipFault>(&a)) {
+    const auto& other = std::get<MembershipFault>(b);
+    d.field(kind + ".change", static_cast<uint32_t>(change->change), static_cast<uint32_t>(other.change));
+    d.field(kind + ".node", change->node, other.node);
   }
   // HealFault has no fields.
 }
@@ -164,6 +175,7 @@ void compare_raft(Differences& d, const RaftSpec& a, const RaftSpec& b) {
   d.field("raft.snapshot_every_entries", a.snapshot_every_entries, b.snapshot_every_entries);
   d.field("raft.max_entries_per_message", a.max_entries_per_message, b.max_entries_per_message);
   d.field("raft.forward_proposals", a.forward_proposals, b.forward_proposals);
+  d.field("raft.voters", a.voters, b.voters);
 }
 
 void compare_zab(Differences& d, const ZabSpec& a, const ZabSpec& b) {
@@ -303,9 +315,9 @@ const Selector kAll = selector(Selector::Kind::kAll);
 
 PartitionFault shape(PartitionFault::Shape partition_shape) { return PartitionFault{partition_shape, {}}; }
 
-// Every fault kind and every form each takes, every selector, awkward numbers, and two faults at
-// one instant (they keep their order). Needs 5 nodes.
-std::vector<Fault> every_fault() {
+// Every fault kind of `protocol` and every form each takes, every selector, awkward numbers, and
+// two faults at one instant (they keep their order). Needs 5 nodes.
+std::vector<Fault> every_fault(const std::string& protocol) {
   NetworkFault all_links;
   all_links.link.drop_probability = 0.2;
   NetworkFault every_setting;
@@ -315,7 +327,7 @@ std::vector<Fault> every_fault() {
   uniform.link.latency_ms_max = 3;
   uniform.link.latency_shape = "uniform";
   uniform.between.emplace(kFollower, kRandom);
-  return {
+  std::vector<Fault> faults = {
       Fault{0, PartitionFault{PartitionFault::Shape::kGroups, {{node(1), kLeader}, {kFollower, kRandom}, {kAll}}}},
       Fault{100, shape(PartitionFault::Shape::kHalves)},
       Fault{100, shape(PartitionFault::Shape::kMajorityRing)},
@@ -340,10 +352,26 @@ std::vector<Fault> every_fault() {
       Fault{1500, DiskFault{kLeader, std::nullopt, false, false}},
       Fault{1600, DiskFault{kRandom, std::nullopt, std::nullopt, true}},
       Fault{1700, DiskFault{kAll, 0.5, true, true}},
+      Fault{1800, CrashPointFault{kAll, "advance", protocol + ".vote", 250.5, 3}},
+      Fault{1810, CrashPointFault{node(2), "write", "", std::nullopt, std::nullopt}},
+      Fault{1820, CrashPointFault{kFollower, "sync", "", 1e-3, std::nullopt}},
+      Fault{1830, CrashPointFault{kLeader, "send", protocol + ".start", std::nullopt, 0.5}},
+      Fault{1840, CrashPointFault{kRandom, "events", "", std::nullopt, std::nullopt}},
+      Fault{1850, CrashPointFault{node(1), "apply", "", std::nullopt, std::nullopt}},
       Fault{2157.9, CrashFault{node(5)}},
       Fault{2157.9, RestartFault{node(5)}},
       Fault{12345.678, HealFault{}},
   };
+  if (protocol == "raft") {  // ZAB's reconfiguration is not modelled
+    const std::vector<Fault> changes = {
+        Fault{1900, MembershipFault{MembershipFault::Change::kAdd, node(5)}},
+        Fault{1910, MembershipFault{MembershipFault::Change::kRemove, kLeader}},
+        Fault{1920, MembershipFault{MembershipFault::Change::kAddLearner, kRandom}},
+        Fault{1930, MembershipFault{MembershipFault::Change::kAdd, kFollower}},
+    };
+    faults.insert(faults.end() - 3, changes.begin(), changes.end());
+  }
+  return faults;
 }
 
 // Every top-level field away from its default.
@@ -357,7 +385,7 @@ Scenario full_scenario(const std::string& protocol, const std::string& service) 
   s.seed = std::numeric_limits<uint64_t>::max();
   s.duration_ms = 12345.678;
   if (protocol == "raft") {
-    s.raft = RaftSpec{false, false, "follower", 2500.5, 7.25, 20, 3, 0, 1, false};
+    s.raft = RaftSpec{false, false, "follower", 2500.5, 7.25, 20, 3, 0, 1, false, 5};
     s.bugs = {std::string(protocols::raft::bug_catalogue().back().name),
               std::string(protocols::raft::bug_catalogue().front().name)};
     s.expect = Expectation{"fail", "invariants", "log_matching"};
@@ -380,7 +408,7 @@ Scenario full_scenario(const std::string& protocol, const std::string& service) 
     s.workload.ephemeral_fraction = 0.25;
     s.workload.session_timeout_ms = 3000.5;
   }
-  s.faults = every_fault();
+  s.faults = every_fault(protocol);
   s.checks = {"sequential", "liveness", "invariants"};
   s.liveness = LivenessSpec{1234.5, 6789.25};
   return s;
@@ -788,6 +816,9 @@ Scenario random_scenario() {
       disk->sync_ms = awkward_double(0, 60'000);
     } else if (auto* network = std::get_if<NetworkFault>(&fault.action)) {
       network->link.drop_probability = awkward_double(0, 1);
+    } else if (auto* point = std::get_if<CrashPointFault>(&fault.action)) {
+      if (point->within_ms) point->within_ms = awkward_positive(0, kDayMs);
+      if (point->restart_after_ms) point->restart_after_ms = awkward_positive(0, kDayMs);
     }
   }
   std::stable_sort(s.faults.begin(), s.faults.end(), [](const Fault& a, const Fault& b) { return a.at_ms < b.at_ms; });
