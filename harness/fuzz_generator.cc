@@ -16,8 +16,13 @@ namespace consim::harness {
 namespace {
 
 constexpr std::array<std::string_view, kFuzzFaultKinds> kFaultNames = {
-    "partition",   "cut",  "crash",       "power_loss", "pause",    "clock_step",
-    "clock_drift", "loss", "duplication", "latency",    "slow_disk"};
+    "partition", "cut",         "crash",   "power_loss", "pause",       "clock_step", "clock_drift",
+    "loss",      "duplication", "latency", "slow_disk",  "crash_point", "membership"};
+// The protocol events after which a crash point strikes most interestingly: a state change
+// (votes, acks) that must be durable before it leaves, or an entry between append and ack.
+constexpr std::array<std::string_view, 4> kRaftCrashEvents = {"raft.vote", "raft.append", "raft.commit", "raft.state"};
+constexpr std::array<std::string_view, 6> kZabCrashEvents = {
+    "zab.ack", "zab.ack_newleader", "zab.propose", "zab.accepted_epoch", "zab.current_epoch", "zab.commit"};
 
 // A drawn run lasts this long (simulated ms), short enough for hundreds of seeds per second.
 constexpr int64_t kDurationMsMin = 2000;
@@ -60,16 +65,20 @@ bool has_bug(const FuzzSpec& spec, std::string_view name) {
 
 // --- the cluster and the protocol
 
-uint32_t draw_nodes(sim::Rng rng) {
+uint32_t draw_nodes(sim::Rng rng, const FuzzSpec& spec) {
   static constexpr std::array<uint32_t, 3> kSizes = {3, 5, 7};
   static constexpr std::array<uint32_t, 3> kWeights = {6, 3, 1};  // 3 nodes are the fastest to run
-  return kSizes[weighted(rng, kWeights)];
+  const uint32_t nodes = kSizes[weighted(rng, kWeights)];
+  // Adding two servers at once needs two spare machines beside a three-server configuration; a
+  // vote given twice in a term needs two rival candidates beside the voter and a crashed leader.
+  const bool five = has_bug(spec, "raft.conf_change_before_noop") || has_bug(spec, "raft.vote_before_persist");
+  return five ? std::max<uint32_t>(nodes, 5) : nodes;
 }
 
 // Raft's flags. Follower reads are stale by design (they would fail linearizability): left out.
 // Every draw is made whatever the others gave, so that the constraints applied at the end (and
 // the bug switches' needs) change only the fields they name.
-RaftSpec draw_raft(sim::Rng rng, const FuzzSpec& spec) {
+RaftSpec draw_raft(sim::Rng rng, const FuzzSpec& spec, uint32_t nodes) {
   RaftSpec raft;
   raft.pre_vote = rng.bernoulli(0.7);
   raft.check_quorum = rng.bernoulli(0.7);
@@ -89,6 +98,11 @@ RaftSpec draw_raft(sim::Rng rng, const FuzzSpec& spec) {
     raft.max_entries_per_message = max_entries_per_message;
   }
   raft.forward_proposals = rng.bernoulli(0.8);
+  // Spare machines for membership changes to add: one or two of five or seven nodes.
+  const auto spares = static_cast<uint32_t>(rng.uniform_int(1, 2));
+  if (rng.bernoulli(0.3) && nodes >= 5) {
+    raft.voters = nodes - spares;
+  }
 
   // A bug switch that cannot change anything in the drawn configuration would waste the seed.
   if (has_bug(spec, "raft.lease_ignores_drift")) {
@@ -109,6 +123,11 @@ RaftSpec draw_raft(sim::Rng rng, const FuzzSpec& spec) {
     if (raft.read_mode == "lease") {
       raft.read_mode = "read_index";
     }
+  }
+  if (has_bug(spec, "raft.conf_change_before_noop") && nodes >= 5) {
+    // Two spare machines: a leader that proposes a change while its predecessor's is pending adds
+    // both, and a majority of the old configuration no longer meets one of the new.
+    raft.voters = nodes - 2;
   }
   if (has_bug(spec, "raft.commit_previous_term")) {
     // An earlier term's entry is acknowledged without the new term's first entry behind it only
@@ -159,6 +178,9 @@ void assert_valid_config(const Scenario& scenario) {
     config.id = protocols::NodeId{1};
     for (uint32_t node = 1; node <= scenario.nodes; ++node) {
       config.bootstrap.voters.push_back(protocols::NodeId{node});
+    }
+    if (scenario.raft.voters != 0) {
+      config.bootstrap.voters.resize(scenario.raft.voters);
     }
     config.election_ticks = scenario.raft.election_ticks;
     config.heartbeat_ticks = scenario.raft.heartbeat_ticks;
@@ -211,7 +233,11 @@ std::vector<FuzzFault> needed_kinds(std::span<const std::string> bugs) {
     } else if (bug == "raft.vote_before_persist") {
       // A voter crashes before its vote is durable and is back before a rival's request (or its
       // duplicate) reaches it.
-      kinds.insert(kinds.end(), {FuzzFault::kCrash, FuzzFault::kSlowDisk, FuzzFault::kDuplication});
+      kinds.insert(kinds.end(), {FuzzFault::kCrashPoint, FuzzFault::kCrash, FuzzFault::kDuplication});
+    } else if (bug == "raft.conf_change_before_noop") {
+      // A change proposed by a new leader while its predecessor's is pending, then partitions
+      // that leave each side a majority of a different configuration.
+      kinds.insert(kinds.end(), {FuzzFault::kMembership, FuzzFault::kPartition});
     } else if (bug == "raft.lease_ignores_drift") {  // a slow leader's lease outlives its leadership
       kinds.insert(kinds.end(), {FuzzFault::kPartition, FuzzFault::kClockDrift});
     }
@@ -236,8 +262,10 @@ std::vector<FuzzFault> draw_swarm(sim::Rng rng, const Scenario& scenario) {
     // A lease is only as good as the clocks under it: a step of a clock or a pause of the
     // leader's process (its ticks stop while real time goes on) breaks the bound it rests on.
     const bool beyond_lease = lease && (kind == FuzzFault::kClockStep || kind == FuzzFault::kPause);
-    // ZAB's servers talk over streams (TCP), which never duplicate.
-    const bool no_effect = scenario.protocol == "zab" && kind == FuzzFault::kDuplication;
+    // ZAB's servers talk over streams (TCP), which never duplicate, and its reconfiguration is
+    // not modelled.
+    const bool no_effect =
+        scenario.protocol == "zab" && (kind == FuzzFault::kDuplication || kind == FuzzFault::kMembership);
     if (on[i] && !beyond_lease && !no_effect) {
       enabled.push_back(kind);
     }
@@ -253,7 +281,9 @@ struct Window {
   uint32_t nodes = 3;
   double start_ms = 0;
   double heal_ms = 0;
-  bool lease = false;  // Raft lease reads: clock drift stays within drift_ppm_max
+  bool zab = false;     // the protocol is ZAB (else Raft)
+  uint32_t voters = 0;  // Raft: the bootstrap voters, n1..n`voters` (0: every node)
+  bool lease = false;   // Raft lease reads: clock drift stays within drift_ppm_max
   // ZAB: pauses strike followers only. A leader paused past its sync limit still answers the
   // sync reads queued meanwhile as it resumes, before it notices it was deposed: stale reads
   // ZooKeeper does not promise against (ZOOKEEPER-1675), beyond what linearizability allows.
@@ -297,6 +327,11 @@ class Schedule {
   void skew_against_leader(double at_ms);
   void network(FuzzFault kind, double at_ms);
   void slow_disk(double at_ms);
+  void crash_point(double at_ms);
+  void bounce_voters(double at_ms);
+  void membership(double at_ms);
+  MembershipFault membership_change();
+  void change_during_handover(double at_ms);
   void final_heal(std::span<const FuzzFault> enabled);
   void drop_crashes_during_pauses();
 
@@ -568,6 +603,129 @@ void Schedule::slow_disk(double at_ms) {
   }
 }
 
+// A crash at a precise point of a node's work: before a step of its next Ready, or of the Ready
+// that carries a protocol event out (a vote granted, an ack, a proposal), mostly a bounce (back
+// within a few ms, in time to be asked again), for a while or until a later draw.
+void Schedule::crash_point(double at_ms) {
+  if (rng_.bernoulli(0.35)) {
+    return bounce_voters(at_ms);
+  }
+  const std::span<const std::string_view> steps = crash_point_steps();
+  CrashPointFault point;
+  point.node = rng_.bernoulli(0.4) ? kind_selector(Selector::Kind::kAll) : victim();
+  point.before = std::string(steps[rng_.uniform_u64(steps.size())]);
+  if (rng_.bernoulli(0.8)) {
+    const std::span<const std::string_view> events = window_.zab ? std::span<const std::string_view>(kZabCrashEvents)
+                                                                 : std::span<const std::string_view>(kRaftCrashEvents);
+    point.after_event = std::string(events[rng_.uniform_u64(events.size())]);
+  }
+  // Spent or disarmed by the time the schedule heals.
+  point.within_ms = std::min(static_cast<double>(rng_.uniform_int(50, 2000)), window_.heal_ms - at_ms);
+  if (rng_.bernoulli(0.8)) {
+    point.restart_after_ms =
+        static_cast<double>(rng_.bernoulli(0.6) ? rng_.uniform_int(1, 10) : rng_.uniform_int(10, 500));
+  }
+  add(at_ms, point);
+}
+
+// The leader crashes, and every node that grants (or acknowledges) during the election that
+// follows crashes right after, before its next Ready could persist more, and is back within a
+// few ms: in time to be asked again by a rival candidate of the same term.
+void Schedule::bounce_voters(double at_ms) {
+  static constexpr std::array<std::string_view, 3> kAfterTheEvent = {"advance", "write", "sync"};
+  CrashPointFault point;
+  point.node = kind_selector(Selector::Kind::kAll);
+  point.before = std::string(kAfterTheEvent[rng_.uniform_u64(kAfterTheEvent.size())]);
+  point.after_event = window_.zab ? (rng_.bernoulli(0.5) ? "zab.accepted_epoch" : "zab.ack_newleader") : "raft.vote";
+  point.within_ms = std::min(static_cast<double>(rng_.uniform_int(200, 1000)), window_.heal_ms - at_ms);
+  point.restart_after_ms = static_cast<double>(rng_.uniform_int(1, 10));
+  add(at_ms, point);
+  add(at_ms, CrashFault{kind_selector(Selector::Kind::kLeader)});
+}
+
+// One single-server change: a spare machine (or anyone) added, a voter removed, a learner made.
+MembershipFault Schedule::membership_change() {
+  const bool spares = window_.voters != 0 && window_.voters < window_.nodes;
+  static constexpr std::array<uint32_t, 3> kWeights = {3, 2, 1};
+  switch (weighted(rng_, kWeights)) {
+    case 0: {
+      const uint32_t node = spares && rng_.bernoulli(0.7)
+                                ? static_cast<uint32_t>(rng_.uniform_int(window_.voters + 1, window_.nodes))
+                                : any_node();
+      return MembershipFault{MembershipFault::Change::kAdd, node_selector(node)};
+    }
+    case 1:
+      return MembershipFault{MembershipFault::Change::kRemove, victim()};
+    default:
+      return MembershipFault{MembershipFault::Change::kAddLearner, victim()};
+  }
+}
+
+void Schedule::membership(double at_ms) {
+  if (rng_.bernoulli(0.5)) {
+    return change_during_handover(at_ms);
+  }
+  add(at_ms, membership_change());
+}
+
+// A change the leader proposes just before it is cut off (after one follower stopped hearing it,
+// so that the change reaches some logs only), then changes asked of whoever leads next, over the
+// election: some reach the new leader before its term's first entry commits, while its
+// predecessor's change is still pending in its log.
+void Schedule::change_during_handover(double at_ms) {
+  if (rng_.bernoulli(0.6)) {
+    add(at_ms, CutFault{kind_selector(Selector::Kind::kLeader), kind_selector(Selector::Kind::kFollower)});
+  }
+  // With spare machines, the cluster mostly grows: each ask adds one of them (the one the
+  // leader already added is refused, or skipped when applied twice).
+  const bool spares = window_.voters != 0 && window_.voters < window_.nodes;
+  const auto grow_or_change = [&] {
+    if (spares && rng_.bernoulli(0.7)) {
+      const auto node = static_cast<uint32_t>(rng_.uniform_int(window_.voters + 1, window_.nodes));
+      return MembershipFault{MembershipFault::Change::kAdd, node_selector(node)};
+    }
+    return membership_change();
+  };
+  const double change_at = later(at_ms, 0, 20);
+  add(std::min(change_at, window_.heal_ms), grow_or_change());
+  double at = later(change_at, 2, 40);
+  if (!before_heal(at)) {
+    return;
+  }
+  add(at, PartitionFault{PartitionFault::Shape::kGroups,
+                         {{kind_selector(Selector::Kind::kLeader)}, {kind_selector(Selector::Kind::kAll)}}});
+  const int64_t asks = rng_.uniform_int(3, 30);
+  const int64_t gap_ms = rng_.uniform_int(5, 40);
+  for (int64_t i = 0; i < asks; ++i) {
+    at += static_cast<double>(gap_ms);
+    if (!before_heal(at)) {
+      return;
+    }
+    add(at, grow_or_change());
+    if (i == 0 && rng_.bernoulli(0.5)) {
+      // A follower crashes right after it acknowledges the new leader's entries, before it hears
+      // they committed, and stays down a while: it comes back believing in an older configuration.
+      CrashPointFault point{kind_selector(Selector::Kind::kAll), "advance", "raft.append",
+                            std::min(static_cast<double>(rng_.uniform_int(20, 300)), window_.heal_ms - at),
+                            static_cast<double>(rng_.uniform_int(20, 400))};
+      add(at, point);
+    }
+  }
+  // The new leader with the newest members on one side, the members it may have left behind on
+  // the other: each side may hold a majority of a different configuration.
+  if (const double split_at = later(at, 0, 400); window_.voters != 0 && rng_.bernoulli(0.6) && before_heal(split_at)) {
+    std::vector<Selector> newest = {kind_selector(Selector::Kind::kLeader)};
+    for (uint32_t node = window_.voters + 1; node <= window_.nodes; ++node) {
+      newest.push_back(node_selector(node));
+    }
+    add(split_at, PartitionFault{PartitionFault::Shape::kGroups, {newest, {kind_selector(Selector::Kind::kAll)}}});
+    at = split_at;
+  }
+  if (const double heal_at = later(at, 50, 1000); rng_.bernoulli(0.5) && before_heal(heal_at)) {
+    add(heal_at, HealFault{});
+  }
+}
+
 void Schedule::fault(FuzzFault kind, double at_ms) {
   switch (kind) {
     case FuzzFault::kPartition:
@@ -591,6 +749,10 @@ void Schedule::fault(FuzzFault kind, double at_ms) {
       return network(kind, at_ms);
     case FuzzFault::kSlowDisk:
       return slow_disk(at_ms);
+    case FuzzFault::kCrashPoint:
+      return crash_point(at_ms);
+    case FuzzFault::kMembership:
+      return membership(at_ms);
   }
   CONSIM_ASSERT_MSG(false, "unknown fault kind");
 }
@@ -600,7 +762,7 @@ void Schedule::fault(FuzzFault kind, double at_ms) {
 void Schedule::final_heal(std::span<const FuzzFault> enabled) {
   const auto on = [&](FuzzFault kind) { return std::find(enabled.begin(), enabled.end(), kind) != enabled.end(); };
   const double at = window_.heal_ms;
-  if (on(FuzzFault::kPartition) || on(FuzzFault::kCut)) {
+  if (on(FuzzFault::kPartition) || on(FuzzFault::kCut) || on(FuzzFault::kMembership)) {
     add(at, HealFault{});
   }
   if (on(FuzzFault::kLoss) || on(FuzzFault::kDuplication) || on(FuzzFault::kLatency)) {
@@ -617,7 +779,7 @@ void Schedule::final_heal(std::span<const FuzzFault> enabled) {
   if (on(FuzzFault::kSlowDisk) || on(FuzzFault::kPowerLoss)) {
     add(at, DiskFault{kind_selector(Selector::Kind::kAll), 1.0, std::nullopt, false});
   }
-  if (on(FuzzFault::kCrash) || on(FuzzFault::kPowerLoss)) {
+  if (on(FuzzFault::kCrash) || on(FuzzFault::kPowerLoss) || on(FuzzFault::kCrashPoint)) {
     add(at, RestartFault{kind_selector(Selector::Kind::kAll)});
   }
 }
@@ -678,7 +840,7 @@ Scenario draw_base(const FuzzSpec& spec, uint64_t seed) {
   scenario.service = spec.service;
   scenario.seed = seed;
   scenario.bugs = spec.bugs;
-  scenario.nodes = draw_nodes(root.fork("cluster"));
+  scenario.nodes = draw_nodes(root.fork("cluster"), spec);
   sim::Rng duration = root.fork("duration");
   scenario.duration_ms =
       spec.duration_ms > 0
@@ -687,7 +849,7 @@ Scenario draw_base(const FuzzSpec& spec, uint64_t seed) {
   if (spec.protocol == "zab") {
     scenario.zab = draw_zab(root.fork("protocol"), scenario.nodes);
   } else {
-    scenario.raft = draw_raft(root.fork("protocol"), spec);
+    scenario.raft = draw_raft(root.fork("protocol"), spec, scenario.nodes);
   }
   scenario.network = draw_network(root.fork("network"));
   scenario.workload = draw_workload(root.fork("workload"), spec.service);
@@ -715,6 +877,8 @@ Window draw_window(sim::Rng rng, const Scenario& scenario) {
   window.start_ms = std::floor(std::min(static_cast<double>(rng.uniform_int(200, 800)), 0.2 * duration_ms));
   window.heal_ms =
       std::floor(duration_ms - std::min(static_cast<double>(rng.uniform_int(200, 600)), 0.2 * duration_ms));
+  window.zab = scenario.protocol == "zab";
+  window.voters = scenario.protocol == "raft" ? scenario.raft.voters : 0;
   window.lease = scenario.protocol == "raft" && scenario.raft.read_mode == "lease";
   window.pause_followers_only = scenario.protocol == "zab";
   window.drift_ppm_max = window.lease ? scenario.raft.max_clock_drift_ppm : static_cast<double>(kDriftPpmMax);

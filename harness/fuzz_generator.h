@@ -55,11 +55,14 @@ enum class FuzzFault : uint8_t {
   kDuplication,  // message duplication
   kLatency,      // latency spikes, on every link or between two nodes
   kSlowDisk,     // slow syncs on one node or all
+  kCrashPoint,   // a crash right before a step of a Ready, often right after a protocol event
+                 // (a vote granted, an entry appended, an ack sent), the machine bounced or left down
+  kMembership,   // Raft membership changes (add, remove, learner), alone or during a leader handover
 };
-inline constexpr size_t kFuzzFaultKinds = 11;
+inline constexpr size_t kFuzzFaultKinds = 13;
 
 // "partition", "cut", "crash", "power_loss", "pause", "clock_step", "clock_drift", "loss",
-// "duplication", "latency", "slow_disk".
+// "duplication", "latency", "slow_disk", "crash_point", "membership".
 std::string_view fuzz_fault_name(FuzzFault kind);
 
 // Empty when `spec` is valid, else what is wrong ("unknown bug switch \"raft.x\" ...").

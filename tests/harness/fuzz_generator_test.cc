@@ -234,6 +234,9 @@ TEST(FuzzGenerator, StaysWithinWhatTheProtocolsPromise) {
     }
     const Scenario zab = generate_scenario(spec_of("zab"), seed);
     EXPECT_EQ(zab.zab.read_mode, "sync");  // local reads are stale by design
+    for (const Fault& fault : zab.faults) {  // ZAB's reconfiguration is not modelled
+      EXPECT_FALSE(std::holds_alternative<MembershipFault>(fault.action)) << "seed " << seed;
+    }
     for (const Scenario* scenario : {&raft, &zab}) {
       EXPECT_FALSE(scenario->disk.lying_sync.has_value());
       for (const Fault& fault : scenario->faults) {
@@ -244,6 +247,29 @@ TEST(FuzzGenerator, StaysWithinWhatTheProtocolsPromise) {
     }
   }
   EXPECT_EQ(raft_read_modes, (std::set<std::string>{"lease", "log", "read_index"}));
+}
+
+TEST(FuzzGenerator, RaftSeedsChangeMembershipAndPlaceCrashPoints) {
+  uint64_t with_spares = 0;
+  uint64_t changes = 0;
+  uint64_t crash_points = 0;
+  for (uint64_t seed = 0; seed < 500; ++seed) {
+    const Scenario raft = generate_scenario(spec_of("raft"), seed);
+    EXPECT_TRUE(raft.raft.voters == 0 || (raft.raft.voters >= 3 && raft.raft.voters < raft.nodes)) << seed;
+    with_spares += raft.raft.voters != 0 ? 1 : 0;
+    for (const Fault& fault : raft.faults) {
+      changes += std::holds_alternative<MembershipFault>(fault.action) ? 1 : 0;
+      if (const auto* point = std::get_if<CrashPointFault>(&fault.action)) {
+        ++crash_points;
+        // Spent or disarmed before the schedule heals.
+        ASSERT_TRUE(point->within_ms.has_value());
+        EXPECT_LE(fault.at_ms + *point->within_ms, raft.duration_ms) << seed;
+      }
+    }
+  }
+  EXPECT_GT(with_spares, 20u);
+  EXPECT_GT(changes, 100u);
+  EXPECT_GT(crash_points, 100u);
 }
 
 TEST(FuzzGenerator, EveryScheduleEndsHealed) {
@@ -306,16 +332,18 @@ TEST(FuzzRuns, ZabZnodeSeeds1To50Pass) { expect_every_seed_passes(spec_of("zab",
 
 // How many seeds (from seed 1) the fuzzer may take to find each switch. The ZAB switches and
 // two of Raft's fail on most seeds; a lease that ignores the drift bound fails on about one seed
-// in thirty, Figure 8 (raft.commit_previous_term) on about one in two hundred: it needs leaders
-// deposed in turn while old entries are in flight (a bound of 1000 leaves a wide margin, the
-// seeds being fixed).
+// in thirty, a vote lost to a crash point on about one in fifty (it needs a split election beside
+// the bounced voter), Figure 8 (raft.commit_previous_term) on about one in two hundred: it needs
+// leaders deposed in turn while old entries are in flight (a bound of 1000 leaves a wide margin,
+// the seeds being fixed).
 struct BugBound {
   const char* protocol;
   const char* bug;
   uint64_t seeds;
 };
-constexpr std::array<BugBound, 10> kBugBounds = {{
+constexpr std::array<BugBound, 11> kBugBounds = {{
     {"raft", "raft.truncate_on_stale_append", 20},
+    {"raft", "raft.vote_before_persist", 300},
     {"raft", "raft.vote_without_log_check", 50},
     {"raft", "raft.lease_ignores_drift", 200},
     {"raft", "raft.commit_previous_term", 1000},
@@ -326,11 +354,12 @@ constexpr std::array<BugBound, 10> kBugBounds = {{
     {"zab", "zab.drop_outstanding_on_newleader", 50},
     {"zab", "zab.retain_db_on_trunc", 50},
 }};
-// Out of the fuzzer's reach: a vote lost in a crash shows only when the crash falls within one
-// disk sync of the vote and a rival's request arrives after the restart (scenarios have no crash
-// points), and scenarios have no membership changes at all. Their scripted tests cover them
-// (raft_bug_scenarios_test.cc).
-constexpr std::array<const char*, 2> kUnreached = {"raft.vote_before_persist", "raft.conf_change_before_noop"};
+// Out of the fuzzer's reach: the violation needs a new leader asked for a change while its
+// predecessor's change is pending in its log (the generator's membership changes during leader
+// handovers aim at that), then a voter that missed the commit of both changes, and a partition
+// that leaves it a majority of the old configuration; no seed of the first 2000 lines all of
+// these up. Its scripted test covers it (raft_bug_scenarios_test.cc).
+constexpr std::array<const char*, 1> kUnreached = {"raft.conf_change_before_noop"};
 
 TEST(FuzzRuns, EveryBugSwitchIsBoundedOrKnownUnreached) {
   std::set<std::string> listed;

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <sstream>
+#include <string>
+#include <variant>
 
 #include "checkers/linearizability/history_parse.h"
 #include "tests/harness/run_helpers.h"
@@ -272,6 +274,20 @@ TEST(Runner, CorrectRaftSurvivesVotersBouncedAfterEveryVote) {
     const RunReport report = run(bounced_voters(seed));
     EXPECT_EQ(report.verdict, "pass") << "seed " << seed << ": " << check(report, "invariants").detail;
   }
+}
+
+// The checked-in demonstration fails with its switch (the CLI test of every scenario file runs
+// that) and passes without it: the crash points alone break nothing.
+TEST(Runner, TheDoubleVoteScenarioPassesWithoutItsBugSwitch) {
+  ScenarioResult loaded = load_scenario(std::string(CONSIM_SOURCE_DIR) + "/scenarios/raft/double-vote-bug.json");
+  ASSERT_TRUE(std::holds_alternative<Scenario>(loaded)) << std::get<ScenarioError>(loaded).message;
+  Scenario scenario = std::get<Scenario>(loaded);
+  const RunReport buggy = run(scenario);
+  EXPECT_NE(check(buggy, "invariants").detail.find("one_vote_per_term"), std::string::npos);
+  scenario.bugs.clear();
+  scenario.expect = Expectation{};
+  const RunReport correct = run(scenario);
+  EXPECT_EQ(correct.verdict, "pass") << check(correct, "invariants").detail;
 }
 
 TEST(Runner, SpareMachinesJoinOnlyWhenAddedAndTheClusterStaysSafe) {
