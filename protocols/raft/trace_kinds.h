@@ -1,6 +1,6 @@
 // Every kind of trace record a RaftNode emits (raft_node.h and the files beside it document their
-// fields), bug markers included. A scenario's crash point may wait for one of them
-// ("after_event"); tests/harness/trace_kinds_test.cc keeps the list whole.
+// fields). A scenario's crash point may wait for one of them ("after_event");
+// tests/harness/trace_kinds_test.cc keeps the list whole.
 #pragma once
 
 #include <array>
@@ -8,24 +8,21 @@
 
 namespace consim::protocols::raft {
 
-inline constexpr std::array<std::string_view, 36> kTraceKinds = {
+inline constexpr std::array<std::string_view, 30> kTraceKinds = {
     "raft.append",
     "raft.apply",
     "raft.backtrack",
     "raft.campaign_deferred",
     "raft.commit",
     "raft.commit_hint",
-    "raft.commit_previous_term",
     "raft.compact",
     "raft.conf_change_applied",
-    "raft.conf_change_before_noop",
     "raft.conf_change_refused",
     "raft.conf_change_skipped",
     "raft.config",
     "raft.dropped",
     "raft.ignored",
     "raft.install_snapshot",
-    "raft.lease_ignores_drift",
     "raft.leave_joint",
     "raft.persist",
     "raft.read_index",
@@ -39,12 +36,9 @@ inline constexpr std::array<std::string_view, 36> kTraceKinds = {
     "raft.transfer",
     "raft.transfer_aborted",
     "raft.truncate",
-    "raft.truncate_on_stale_append",
     "raft.vote",
     "raft.vote_answer",
-    "raft.vote_before_persist",
     "raft.vote_withheld",
-    "raft.vote_without_log_check",
 };
 
 }  // namespace consim::protocols::raft

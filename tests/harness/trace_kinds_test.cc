@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
 
@@ -64,6 +65,30 @@ void expect_listed(const std::string& protocol, const std::vector<std::string>& 
     EXPECT_NE(std::find(listed.begin(), listed.end(), kind), listed.end())
         << kind << " is emitted but missing from protocols/" << protocol << "/trace_kinds.h";
   }
+}
+
+// The other way round: every listed kind is one the protocol's sources build an Event of (a name
+// that only looks like a kind, a bug switch's, would be a crash point that never strikes).
+template <typename Kinds>
+void expect_emitted_somewhere(const std::string& protocol, const Kinds& listed) {
+  std::string sources;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::filesystem::path(CONSIM_SOURCE_DIR) / "protocols" / protocol)) {
+    if (entry.path().extension() == ".cc") {
+      std::ifstream in(entry.path());
+      sources.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+  }
+  ASSERT_FALSE(sources.empty());
+  for (const std::string_view kind : listed) {
+    EXPECT_NE(sources.find("Event(\"" + std::string(kind) + "\")"), std::string::npos)
+        << kind << " is listed but protocols/" << protocol << "/*.cc never emits it";
+  }
+}
+
+TEST(TraceKinds, EveryListedKindIsEmittedByItsProtocol) {
+  expect_emitted_somewhere("raft", protocols::raft::kTraceKinds);
+  expect_emitted_somewhere("zab", protocols::zab::kTraceKinds);
 }
 
 TEST(TraceKinds, RaftListsEveryKindItsNodesEmit) {
