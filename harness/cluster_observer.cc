@@ -106,9 +106,21 @@ void ClusterObserver::on_membership(uint32_t node, const sim::TraceRecord& recor
     const std::string* reason = record.string_field("reason");
     narrate(record.time, name + " refused the membership change " + (change != nullptr ? *change : "?") + " (" +
                              (reason != nullptr ? *reason : "?") + ")");
-  } else if (nodes_[node - 1].role == "leader") {
-    const std::string* voters = record.string_field("voters");
-    narrate(record.time, name + " applied a new configuration: " + (voters != nullptr ? *voters : "?"));
+  } else if (const std::string* voters = record.string_field("voters");
+             voters != nullptr && nodes_[node - 1].role == "leader" && *voters != nodes_[node - 1].config) {
+    // "voters=n1,n2 outgoing= learners=n3" -> "voters=n1,n2 learners=n3": empty parts left out.
+    std::string text;
+    size_t start = 0;
+    while (start <= voters->size()) {
+      const size_t end = std::min(voters->find(' ', start), voters->size());
+      const std::string part = voters->substr(start, end - start);
+      if (!part.empty() && part.back() != '=') {
+        text += (text.empty() ? "" : " ") + part;
+      }
+      start = end + 1;
+    }
+    nodes_[node - 1].config = *voters;
+    narrate(record.time, name + " applied a new configuration: " + text);
   }
 }
 

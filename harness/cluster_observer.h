@@ -49,6 +49,7 @@ class ClusterObserver {
     bool up = true;
     std::string phase;   // zab only
     std::string leader;  // zab only: whom it follows or observes ("n2")
+    std::string config;  // raft only: the configuration last narrated for it
   };
   void on_membership(uint32_t node, const sim::TraceRecord& record);
   void on_state(uint32_t node, const sim::TraceRecord& record);

@@ -235,9 +235,9 @@ std::vector<FuzzFault> needed_kinds(std::span<const std::string> bugs) {
       // duplicate) reaches it.
       kinds.insert(kinds.end(), {FuzzFault::kCrashPoint, FuzzFault::kCrash, FuzzFault::kDuplication});
     } else if (bug == "raft.conf_change_before_noop") {
-      // A change proposed by a new leader while its predecessor's is pending, then partitions
-      // that leave each side a majority of a different configuration.
-      kinds.insert(kinds.end(), {FuzzFault::kMembership, FuzzFault::kPartition});
+      // A change asked of a new leader while its predecessor's is pending (membership changes
+      // during a handover bring their own cuts, crash points and partitions).
+      kinds.insert(kinds.end(), {FuzzFault::kMembership});
     } else if (bug == "raft.lease_ignores_drift") {  // a slow leader's lease outlives its leadership
       kinds.insert(kinds.end(), {FuzzFault::kPartition, FuzzFault::kClockDrift});
     }
@@ -341,6 +341,7 @@ class Schedule {
   sim::Rng rng_;
   std::vector<FuzzFault> enabled_;
   std::vector<Fault> faults_;
+  bool handover_drawn_ = false;
 };
 
 void Schedule::add(double at_ms, FaultAction action) {
@@ -662,22 +663,26 @@ MembershipFault Schedule::membership_change() {
 }
 
 void Schedule::membership(double at_ms) {
-  if (rng_.bernoulli(0.5)) {
+  // One handover a run: its story takes a second, and a second one would tangle with it.
+  if (rng_.bernoulli(0.5) && !handover_drawn_) {
+    handover_drawn_ = true;
     return change_during_handover(at_ms);
   }
   add(at_ms, membership_change());
 }
 
-// A change the leader proposes just before it is cut off (after one follower stopped hearing it,
-// so that the change reaches some logs only), then changes asked of whoever leads next, over the
-// election: some reach the new leader before its term's first entry commits, while its
-// predecessor's change is still pending in its log.
+// A change the leader proposes just before it is cut off, after one voter (the laggard) stopped
+// hearing it, so that the change reaches some logs only; then changes asked of whoever leads
+// next, over the election: some reach the new leader before its term's first entry commits,
+// while its predecessor's change is still pending in its log. The laggard may crash right after
+// it acknowledges the new leader's entries, before it hears they committed, and stay down a while
+// (it comes back believing in an older configuration), and the new leader may be split off with
+// the newest members: each side may then hold a majority of a different configuration.
 void Schedule::change_during_handover(double at_ms) {
-  if (rng_.bernoulli(0.6)) {
-    add(at_ms, CutFault{kind_selector(Selector::Kind::kLeader), kind_selector(Selector::Kind::kFollower)});
-  }
+  // The whole story takes about a second: start early enough for it to unfold before the heal.
+  at_ms = std::max(window_.start_ms, std::min(at_ms, window_.heal_ms - 1000));
   // With spare machines, the cluster mostly grows: each ask adds one of them (the one the
-  // leader already added is refused, or skipped when applied twice).
+  // leader already added is refused while pending, a no-op once applied).
   const bool spares = window_.voters != 0 && window_.voters < window_.nodes;
   const auto grow_or_change = [&] {
     if (spares && rng_.bernoulli(0.7)) {
@@ -686,42 +691,46 @@ void Schedule::change_during_handover(double at_ms) {
     }
     return membership_change();
   };
-  const double change_at = later(at_ms, 0, 20);
-  add(std::min(change_at, window_.heal_ms), grow_or_change());
-  double at = later(change_at, 2, 40);
-  if (!before_heal(at)) {
+  // A voter of the bootstrap configuration (never the leader's own link: a cut to itself is none).
+  const uint32_t voters = window_.voters != 0 ? window_.voters : window_.nodes;
+  const Selector laggard =
+      rng_.bernoulli(0.9) ? node_selector(static_cast<uint32_t>(rng_.uniform_int(1, voters))) : victim();
+  if (rng_.bernoulli(0.8)) {
+    add(at_ms, CutFault{kind_selector(Selector::Kind::kLeader), laggard});
+  }
+  const double change_at = std::min(later(at_ms, 0, 20), window_.heal_ms);
+  add(change_at, grow_or_change());
+  // Cut off before the followers hear the change committed (a round trip and a sync away).
+  const double isolate_at = later(change_at, 1, 10);
+  if (!before_heal(isolate_at)) {
     return;
   }
-  add(at, PartitionFault{PartitionFault::Shape::kGroups,
-                         {{kind_selector(Selector::Kind::kLeader)}, {kind_selector(Selector::Kind::kAll)}}});
-  const int64_t asks = rng_.uniform_int(3, 30);
-  const int64_t gap_ms = rng_.uniform_int(5, 40);
-  for (int64_t i = 0; i < asks; ++i) {
-    at += static_cast<double>(gap_ms);
-    if (!before_heal(at)) {
-      return;
-    }
-    add(at, grow_or_change());
-    if (i == 0 && rng_.bernoulli(0.5)) {
-      // A follower crashes right after it acknowledges the new leader's entries, before it hears
-      // they committed, and stays down a while: it comes back believing in an older configuration.
-      CrashPointFault point{kind_selector(Selector::Kind::kAll), "advance", "raft.append",
-                            std::min(static_cast<double>(rng_.uniform_int(20, 300)), window_.heal_ms - at),
-                            static_cast<double>(rng_.uniform_int(20, 400))};
-      add(at, point);
-    }
+  add(isolate_at, PartitionFault{PartitionFault::Shape::kGroups,
+                                 {{kind_selector(Selector::Kind::kLeader)}, {kind_selector(Selector::Kind::kAll)}}});
+  // Armed once the entries of the deposed leader have landed, before its successor's arrive.
+  const double arm_at = later(isolate_at, 20, 80);
+  if (rng_.bernoulli(0.8) && before_heal(arm_at)) {
+    add(arm_at, CrashPointFault{laggard, "advance", "raft.append",
+                                std::min(static_cast<double>(rng_.uniform_int(200, 1000)), window_.heal_ms - arm_at),
+                                static_cast<double>(rng_.uniform_int(100, 600))});
   }
-  // The new leader with the newest members on one side, the members it may have left behind on
-  // the other: each side may hold a majority of a different configuration.
-  if (const double split_at = later(at, 0, 400); window_.voters != 0 && rng_.bernoulli(0.6) && before_heal(split_at)) {
+  // Asked of whoever leads, through the election (the deposed leader refuses or is no leader).
+  const double asks_until = later(isolate_at, 300, 900);
+  const int64_t gap_ms = rng_.uniform_int(3, 25);
+  double at = later(isolate_at, 0, 100);
+  for (; at < asks_until && before_heal(at); at += static_cast<double>(gap_ms)) {
+    add(at, grow_or_change());
+  }
+  double last = at;
+  if (const double split_at = later(isolate_at, 150, 600); spares && rng_.bernoulli(0.8) && before_heal(split_at)) {
     std::vector<Selector> newest = {kind_selector(Selector::Kind::kLeader)};
     for (uint32_t node = window_.voters + 1; node <= window_.nodes; ++node) {
       newest.push_back(node_selector(node));
     }
     add(split_at, PartitionFault{PartitionFault::Shape::kGroups, {newest, {kind_selector(Selector::Kind::kAll)}}});
-    at = split_at;
+    last = std::max(last, split_at);
   }
-  if (const double heal_at = later(at, 50, 1000); rng_.bernoulli(0.5) && before_heal(heal_at)) {
+  if (const double heal_at = later(last, 50, 1000); rng_.bernoulli(0.5) && before_heal(heal_at)) {
     add(heal_at, HealFault{});
   }
 }

@@ -26,7 +26,7 @@ const std::vector<BugInfo>& bug_catalogue() {
       {"raft.conf_change_before_noop",
        "A new leader appends a configuration entry before committing an entry of its term (single-server "
        "membership bug, 2015).",
-       "state_machine_safety / leader_completeness", &BugSwitches::conf_change_before_noop},
+       "state_machine_safety / leader_completeness / election_safety", &BugSwitches::conf_change_before_noop},
   };
   return catalogue;
 }
