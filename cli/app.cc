@@ -10,6 +10,7 @@
 #include <ostream>
 
 #include "cli/check_command.h"
+#include "cli/compare_command.h"
 #include "cli/fuzz_command.h"
 #include "cli/run_command.h"
 #include "cli/version.h"
@@ -165,6 +166,9 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   ShrinkCommandOptions shrink;
   const FuzzCommands fuzz_commands = add_fuzz_commands(app, fuzz, fuzz_merge, shrink);
 
+  CompareCommandOptions compare;
+  CLI::App* compare_command = add_compare_command(app, compare);
+
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
     app.parse(reversed);
@@ -203,6 +207,9 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   }
   if (fuzz_commands.shrink->parsed()) {
     return run_shrink(shrink, out, err);
+  }
+  if (compare_command->parsed()) {
+    return run_compare(compare, out, err);
   }
   if (run_command->parsed()) {
     if (seed_option->count() > 0) {

@@ -21,6 +21,7 @@
 #include <variant>
 
 #include "cli/app.h"
+#include "cli/seed_range.h"
 #include "cli/version.h"
 #include "harness/fuzz_campaign.h"
 #include "harness/scenario_writer.h"
@@ -33,34 +34,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 using Clock = std::chrono::steady_clock;
-
-struct SeedRange {
-  uint64_t first = 0;
-  uint64_t last = 0;
-};
-
-std::optional<uint64_t> parse_u64(const std::string& text) {
-  if (text.empty() || text.size() > 19 ||
-      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return std::nullopt;
-  }
-  return std::stoull(text);
-}
-
-// "A..B" (inclusive) or a single seed "A".
-std::optional<SeedRange> parse_seeds(const std::string& text) {
-  const size_t dots = text.find("..");
-  if (dots == std::string::npos) {
-    const std::optional<uint64_t> seed = parse_u64(text);
-    return seed ? std::optional<SeedRange>(SeedRange{*seed, *seed}) : std::nullopt;
-  }
-  const std::optional<uint64_t> first = parse_u64(text.substr(0, dots));
-  const std::optional<uint64_t> last = parse_u64(text.substr(dots + 2));
-  if (!first || !last || *last < *first) {
-    return std::nullopt;
-  }
-  return SeedRange{*first, *last};
-}
 
 // "I/N" with I < N.
 std::optional<std::pair<uint32_t, uint32_t>> parse_shard(const std::string& text) {
