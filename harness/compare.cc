@@ -257,6 +257,7 @@ std::optional<CompareOutcome> run_compare(const Scenario& scenario, const Compar
       notes.insert(notes.end(), own.begin(), own.end());
     }
   }
+  // Runs `s` with `seed`, writing its files into `dir` (none when empty).
   const auto run = [&](const Scenario& s, uint64_t seed, const std::string& dir) -> std::optional<RunReport> {
     RunOptions run_options;
     run_options.seed = seed;
@@ -310,22 +311,16 @@ std::optional<CompareOutcome> run_compare(const Scenario& scenario, const Compar
         mine.protocol = protocol;
         mine.mode = mode;
         for (const uint64_t seed : options.seeds) {
-          RunOptions run_options;
-          run_options.seed = seed;
-          run_options.version = options.version;
-          run_options.keep_history_text = false;
-          RunResult result = run_scenario(s, run_options);
-          ++outcome.runs;
-          if (!result.report) {
-            *error = result.error;
+          const std::optional<RunReport> report = run(s, seed, "");
+          if (!report) {
             return std::nullopt;
           }
           const std::string name = std::string(protocol) + "-" + mode + "-seed-" + std::to_string(seed) + ".json";
-          if (!write_file(fs::path(options.out_dir) / "read-modes" / name, result.report->summary_json, error)) {
+          if (!write_file(fs::path(options.out_dir) / "read-modes" / name, report->summary_json, error)) {
             return std::nullopt;
           }
           // Read back from the summary, as every other figure.
-          const Json summary = Json::parse(result.report->summary_json);
+          const Json summary = Json::parse(report->summary_json);
           const Json& stale = summary["metrics"]["stale_reads"];
           mine.stale_reads.push_back(stale.is_number() ? std::optional<double>(stale.get<double>()) : std::nullopt);
           const Json& lin = summary["checks"]["linearizability"];
