@@ -12,6 +12,7 @@
 #include "cli/check_command.h"
 #include "cli/compare_command.h"
 #include "cli/fuzz_command.h"
+#include "cli/report_command.h"
 #include "cli/run_command.h"
 #include "cli/version.h"
 #include "harness/demo/ping_pong.h"
@@ -157,9 +158,14 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   run_command->add_flag("--explain", run_options.explain,
                         "Narrate the run: elections, faults, crashes, as they happen");
   run_command->add_flag("--json", run_options.json, "Print summary.json instead of the report");
+  run_command->add_flag("--no-report", run_options.no_report,
+                        "With --out: skip rendering report.html, the sequence diagrams and the plots");
 
   CheckCommandOptions check;
   CLI::App* check_command = add_check_command(app, check);
+
+  ReportCommandOptions report;
+  CLI::App* report_command = add_report_command(app, report);
 
   FuzzCommandOptions fuzz;
   FuzzMergeOptions fuzz_merge;
@@ -195,6 +201,9 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   }
   if (check_command->parsed()) {
     return run_check(check, out, err);
+  }
+  if (report_command->parsed()) {
+    return run_report(report, out, err);
   }
   if (list_command->parsed()) {
     return run_list(list_what, out, err);

@@ -1,19 +1,55 @@
 #include "cli/compare_command.h"
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <ostream>
 #include <variant>
 
 #include "cli/app.h"
+#include "cli/report_command.h"
 #include "cli/seed_range.h"
 #include "cli/version.h"
 #include "harness/compare.h"
 #include "harness/scenario.h"
+#include "reports/external.h"
 
 namespace consim::cli {
 
+namespace {
+
 // A comparison runs every seed on both protocols and every read mode: a range this long is a typo.
 constexpr uint64_t kMaxSeeds = 1000;
+
+// Each run's reports, as `consim report` renders them, and the comparison charts. What cannot be
+// drawn (no Python, no matplotlib) is a note: the comparison itself stands.
+void render_reports(const harness::CompareOptions& compare, std::ostream& out, std::ostream& err) {
+  for (const char* protocol : {"raft", "zab"}) {
+    for (const uint64_t seed : compare.seeds) {
+      ReportCommandOptions report;
+      report.dir = compare.out_dir + "/" + protocol + "/seed-" + std::to_string(seed);
+      report.quiet = true;
+      if (run_report(report, out, err) != kExitOk) {
+        err << "consim compare: the reports of " << report.dir << " could not be rendered\n";
+      }
+    }
+  }
+  const std::string python = access("/usr/bin/python3", X_OK) == 0
+                                 ? std::string("/usr/bin/python3")
+                                 : reports::find_program("python3").value_or(std::string());
+  const reports::ProgramResult charts =
+      python.empty()
+          ? reports::ProgramResult{}
+          : reports::run_program({python, std::string(CONSIM_REPORTS_DIR) + "/plot_compare.py", compare.out_dir});
+  if (!charts.started || charts.exit_code != 0) {
+    out << "note: no comparison charts (reports/plot_compare.py needs python3 with matplotlib)"
+        << (charts.stderr_text.empty() ? "" : ": " + charts.stderr_text) << "\n";
+    return;
+  }
+  out << "wrote each run's report.html and the comparison charts (compare-*.png, compare-*.svg)\n";
+}
+
+}  // namespace
 
 int run_compare(const CompareCommandOptions& options, std::ostream& out, std::ostream& err) {
   const std::optional<SeedRange> range = parse_seeds(options.seeds);
@@ -62,6 +98,8 @@ CLI::App* add_compare_command(CLI::App& app, CompareCommandOptions& options) {
       ->capture_default_str();
   command->add_flag("--no-read-modes", options.no_read_modes,
                     "Skip the extra runs that count stale reads in every read mode");
+  command->add_flag("--no-report", options.no_report,
+                    "Skip each run's reports (report.html, sequence diagrams, plots) and the comparison charts");
   command->add_flag("--quiet", options.quiet, "No line per run on stderr");
   return command;
 }

@@ -1,5 +1,7 @@
 // `consim compare SCENARIO.json`: the scenario's workload and fault schedule on Raft and on ZAB,
-// side by side (harness/compare.h): compare.md, compare.json and every run's files.
+// side by side (harness/compare.h): compare.md, compare.json and every run's files, then each
+// run's reports (as `consim report`) and the comparison charts (reports/plot_compare.py:
+// compare-<group>.png/.svg).
 #pragma once
 
 #include <iosfwd>
@@ -16,6 +18,7 @@ struct CompareCommandOptions {
   std::string seeds = "1..3";  // A..B, inclusive
   std::string out_dir = "compare-out";
   bool no_read_modes = false;  // skip the runs of every read mode
+  bool no_report = false;      // skip each run's reports and the comparison charts
   bool quiet = false;          // no line per run
 };
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/app.h"
+#include "cli/report_command.h"
 #include "cli/version.h"
 #include "harness/run_summary.h"
 #include "harness/runner.h"
@@ -46,6 +47,16 @@ int run_run(const RunCommandOptions& options, std::ostream& out, std::ostream& e
     out << harness::format_report(report);
     if (!options.out_dir.empty()) {
       out << "wrote summary.json, trace.jsonl, history.jsonl to " << options.out_dir << "\n";
+    }
+  }
+  if (!options.out_dir.empty() && !options.no_report) {
+    // The reports are rendered from the files just written, as `consim report DIR` would.
+    ReportCommandOptions rendering;
+    rendering.dir = options.out_dir;
+    rendering.quiet = options.json;  // stdout holds summary.json alone
+    if (run_report(rendering, out, err) != kExitOk) {
+      err << "consim run: the reports of " << options.out_dir << " could not be rendered\n";
+      return kExitUsage;
     }
   }
   return report.exit_code();

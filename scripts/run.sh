@@ -2,7 +2,7 @@
 # README command 1: set everything up, build, and run consim's main job on the default scenario:
 # a five-node Raft cluster serving a key-value store while its leader crashes, narrated as it
 # happens, with summary.json, trace.jsonl and history.jsonl written to build/run-out/.
-# Other scenarios: scripts/run.sh scenarios/raft/stale-lease-read.json (extra flags pass through).
+# Other scenarios: scripts/run.sh scenarios/classic/raft-stale-lease-read.json (extra flags pass through).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh

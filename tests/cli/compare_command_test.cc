@@ -30,8 +30,9 @@ std::string slurp(const fs::path& path) {
 
 TEST(CompareCommand, WritesTheTableTheFiguresAndEveryRun) {
   const fs::path out = temp_dir("zab-leader-crash");
-  const Outcome outcome = run_cli({"compare", std::string(CONSIM_SOURCE_DIR) + "/scenarios/zab/leader-crash.json",
-                                   "--seeds", "5..6", "--no-read-modes", "--quiet", "--out", out.string()});
+  const Outcome outcome =
+      run_cli({"compare", std::string(CONSIM_SOURCE_DIR) + "/scenarios/zab/leader-crash.json", "--seeds", "5..6",
+               "--no-read-modes", "--no-report", "--quiet", "--out", out.string()});
   ASSERT_EQ(outcome.code, 0) << outcome.err;
   const std::string markdown = slurp(out / "compare.md");
   EXPECT_NE(outcome.out.find(markdown), std::string::npos);
@@ -45,6 +46,23 @@ TEST(CompareCommand, WritesTheTableTheFiguresAndEveryRun) {
         EXPECT_TRUE(fs::exists(out / protocol / seed / file)) << protocol << "/" << seed << "/" << file;
       }
     }
+  }
+}
+
+// By default every run gets its report (as `consim report` renders it) and the comparison gets
+// its charts.
+TEST(CompareCommand, RendersEachRunsReportAndTheComparisonCharts) {
+  const fs::path out = temp_dir("reports");
+  const Outcome outcome = run_cli({"compare", std::string(CONSIM_SOURCE_DIR) + "/scenarios/raft/leader-crash.json",
+                                   "--seeds", "2", "--no-read-modes", "--quiet", "--out", out.string()});
+  ASSERT_EQ(outcome.code, 0) << outcome.err;
+  for (const char* protocol : {"raft", "zab"}) {
+    for (const char* file : {"report.html", "sequence.svg", "latency.svg", "throughput.svg"}) {
+      EXPECT_TRUE(fs::exists(out / protocol / "seed-2" / file)) << protocol << "/" << file << "\n" << outcome.out;
+    }
+  }
+  for (const char* chart : {"compare-latency.svg", "compare-failover.svg", "compare-latency.png"}) {
+    EXPECT_TRUE(fs::exists(out / chart)) << chart << "\n" << outcome.out << outcome.err;
   }
 }
 

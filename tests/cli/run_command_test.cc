@@ -41,8 +41,8 @@ TEST(RunCommand, HealthyScenarioPassesAndWritesItsFiles) {
   const Outcome outcome = run_cli({"run", kHealthy, "--out", out.string()});
   EXPECT_EQ(outcome.code, 0) << outcome.out << outcome.err;
   EXPECT_NE(outcome.out.find("expectation held"), std::string::npos) << outcome.out;
-  for (const char* file : {"summary.json", "trace.jsonl", "history.jsonl"}) {
-    EXPECT_TRUE(fs::exists(out / file)) << file;
+  for (const char* file : {"summary.json", "trace.jsonl", "history.jsonl", "report.html", "sequence.svg"}) {
+    EXPECT_TRUE(fs::exists(out / file)) << file;  // the reports are rendered by default
   }
   EXPECT_FALSE(fs::exists(out / "summary.json.partial"));
   const nlohmann::json summary = nlohmann::json::parse(slurp(out / "summary.json"));
@@ -75,13 +75,14 @@ TEST(RunCommand, SameSeedGivesByteIdenticalSummaryTwice) {
   const fs::path a = temp_dir("twice-a");
   const fs::path b = temp_dir("twice-b");
   const std::string scenario = kScenarios + "/raft/leader-crash.json";
-  ASSERT_EQ(run_cli({"run", scenario, "--out", a.string()}).code, 0);
-  ASSERT_EQ(run_cli({"run", scenario, "--out", b.string()}).code, 0);
+  // The reports' own determinism is tested in tests/reports; here the run's files alone.
+  ASSERT_EQ(run_cli({"run", scenario, "--out", a.string(), "--no-report"}).code, 0);
+  ASSERT_EQ(run_cli({"run", scenario, "--out", b.string(), "--no-report"}).code, 0);
   EXPECT_EQ(slurp(a / "summary.json"), slurp(b / "summary.json"));
   EXPECT_EQ(slurp(a / "trace.jsonl"), slurp(b / "trace.jsonl"));
   EXPECT_EQ(slurp(a / "history.jsonl"), slurp(b / "history.jsonl"));
   const fs::path c = temp_dir("twice-c");
-  ASSERT_EQ(run_cli({"run", scenario, "--seed", "99", "--out", c.string()}).code, 0);
+  ASSERT_EQ(run_cli({"run", scenario, "--seed", "99", "--out", c.string(), "--no-report"}).code, 0);
   const nlohmann::json first = nlohmann::json::parse(slurp(a / "summary.json"));
   const nlohmann::json other = nlohmann::json::parse(slurp(c / "summary.json"));
   EXPECT_EQ(other["seed"], 99);
@@ -89,7 +90,7 @@ TEST(RunCommand, SameSeedGivesByteIdenticalSummaryTwice) {
 }
 
 TEST(RunCommand, TeachingScenarioThatMustFailExitsZeroWhenItDoes) {
-  const Outcome outcome = run_cli({"run", kScenarios + "/raft/stale-lease-read.json"});
+  const Outcome outcome = run_cli({"run", kScenarios + "/classic/raft-stale-lease-read.json"});
   EXPECT_EQ(outcome.code, 0) << outcome.out << outcome.err;
   EXPECT_NE(outcome.out.find("linearizability: fail"), std::string::npos) << outcome.out;
 }
@@ -151,7 +152,7 @@ TEST(RunCommand, ListScenariosAndFaults) {
   EXPECT_NE(scenarios.out.find("healthy.json"), std::string::npos) << scenarios.out;
   EXPECT_EQ(scenarios.out.find("(invalid"), std::string::npos) << scenarios.out;
   EXPECT_NE(scenarios.out.find("zab/healthy.json  [zab/kv, expect pass]"), std::string::npos) << scenarios.out;
-  EXPECT_NE(scenarios.out.find("zab/local-read-stale.json  [zab/kv, expect fail]"), std::string::npos) << scenarios.out;
+  EXPECT_NE(scenarios.out.find("classic/zk-local-read-stale.json  [zab/kv, expect fail]"), std::string::npos) << scenarios.out;
   const Outcome faults = run_cli({"list", "faults"});
   EXPECT_EQ(faults.code, 0);
   EXPECT_NE(faults.out.find("partition"), std::string::npos);

@@ -280,9 +280,9 @@ TEST(Runner, CorrectRaftSurvivesVotersBouncedAfterEveryVote) {
 // switch (the CLI test of every scenario file runs that) and pass without it: the faults alone
 // break nothing.
 TEST(Runner, CrashPointAndMembershipDemonstrationsPassWithoutTheirBugSwitch) {
-  for (const char* file : {"double-vote-bug.json", "two-changes-at-once-bug.json"}) {
+  for (const char* file : {"raft/double-vote-bug.json", "classic/raft-two-changes-at-once-bug.json"}) {
     SCOPED_TRACE(file);
-    ScenarioResult loaded = load_scenario(std::string(CONSIM_SOURCE_DIR) + "/scenarios/raft/" + file);
+    ScenarioResult loaded = load_scenario(std::string(CONSIM_SOURCE_DIR) + "/scenarios/" + file);
     ASSERT_TRUE(std::holds_alternative<Scenario>(loaded)) << std::get<ScenarioError>(loaded).message;
     Scenario scenario = std::get<Scenario>(loaded);
     const RunReport buggy = run(scenario);

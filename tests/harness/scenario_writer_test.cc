@@ -647,7 +647,7 @@ TEST(ScenarioWriter, BytesThatAreNotUtf8BecomeReplacementCharacters) {
 
 TEST(ScenarioWriter, EveryCheckedInScenarioSurvivesTheTrip) {
   size_t files = 0;
-  for (const char* folder : {"scenarios/raft", "scenarios/zab"}) {
+  for (const char* folder : {"scenarios/raft", "scenarios/zab", "scenarios/classic"}) {
     for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(CONSIM_SOURCE_DIR) / folder)) {
       if (entry.path().extension() != ".json") {
         continue;

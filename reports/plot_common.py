@@ -1,0 +1,106 @@
+"""What plot_run.py and plot_compare.py share: bad input as one exception, the files they read,
+and figures saved so that the same input gives the same bytes.
+
+Standard library and matplotlib only. Importing this module selects the Agg backend and fixes
+the settings that would otherwise make an SVG differ from one run to the next (the hash salt of
+its element ids, the date in its metadata) or from one machine to another (text drawn as glyph
+outlines with whatever font was found; here it stays text).
+"""
+
+import io
+import json
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib.figure import Figure  # noqa: E402  (after the backend is chosen)
+from matplotlib.layout_engine import TightLayoutEngine  # noqa: E402
+
+# Every SVG element id is a hash of this salt and the element, instead of a random UUID.
+matplotlib.rcParams["svg.hashsalt"] = "consim"
+# Text stays <text> in the SVG: smaller, searchable, and the labels can be checked by a test.
+matplotlib.rcParams["svg.fonttype"] = "none"
+matplotlib.rcParams["font.family"] = "DejaVu Sans"
+matplotlib.rcParams["font.size"] = 9
+matplotlib.rcParams["axes.titlesize"] = 10
+matplotlib.rcParams["legend.fontsize"] = 8
+
+# No date, and a creator that does not name the matplotlib version: the bytes depend on the input.
+SVG_METADATA = {"Date": None, "Creator": "consim reports"}
+PNG_METADATA = {"Software": "consim reports"}
+PNG_DPI = 110
+
+
+class BadInput(Exception):
+    """A missing or malformed input file; the message names the file (and the line)."""
+
+
+def new_figure(width_in, height_in, right_in=0.0):
+    """A figure laid out by matplotlib's tight layout, leaving `right_in` inches free on the right
+    for legends placed outside the axes. Not the constrained layout: its solver (kiwisolver)
+    orders its arithmetic by memory address, and the last bits of a clip rectangle, hence the
+    SVG's ids, change from one run to the next."""
+    engine = TightLayoutEngine(pad=0.6, rect=(0, 0, 1 - right_in / width_in, 1))
+    return Figure(figsize=(width_in, height_in), layout=engine)
+
+
+def read_json_object(path):
+    """The JSON object in `path`, or BadInput naming the file."""
+    try:
+        with open(path, "rb") as stream:
+            text = stream.read()
+    except OSError as error:
+        raise BadInput(f"{path}: cannot open ({error.strerror})") from None
+    try:
+        value = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise BadInput(f"{path}: not JSON ({error})") from None
+    if not isinstance(value, dict):
+        raise BadInput(f"{path}: not a JSON object")
+    return value
+
+
+def json_lines(path):
+    """Yields (line number, object) for each non-empty line of a JSON Lines file, one at a time,
+    so that a trace of millions of records is never held in memory. BadInput on a bad line."""
+    try:
+        stream = open(path, "rb")
+    except OSError as error:
+        raise BadInput(f"{path}: cannot open ({error.strerror})") from None
+    with stream:
+        for number, line in enumerate(stream, start=1):
+            if line.strip():
+                yield number, parse_line(line, path, number)
+
+
+def parse_line(line, path, number):
+    """One line of a JSON Lines file as an object, or BadInput naming the file and the line."""
+    try:
+        value = json.loads(line)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise BadInput(f"{path}:{number}: malformed JSON line ({error})") from None
+    if not isinstance(value, dict):
+        raise BadInput(f"{path}:{number}: not a JSON object")
+    return value
+
+
+def save(figure, stem):
+    """Writes stem.png and stem.svg. Each is rendered into memory and then renamed into place,
+    so a failed run never leaves a half-written file behind."""
+    for extension, metadata in (("png", PNG_METADATA), ("svg", SVG_METADATA)):
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format=extension, metadata=metadata, dpi=PNG_DPI)
+        path = f"{stem}.{extension}"
+        temporary = f"{path}.tmp"
+        try:
+            with open(temporary, "wb") as stream:
+                stream.write(buffer.getvalue())
+            os.replace(temporary, path)
+        except OSError as error:
+            try:
+                os.remove(temporary)
+            except OSError:
+                pass
+            raise BadInput(f"{path}: cannot write ({error.strerror})") from None

@@ -1,0 +1,456 @@
+#include "reports/run_files.h"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <istream>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace consim::reports {
+namespace {
+
+// Ordered, so that checks and metrics keep the order summary.json gives them.
+using Json = nlohmann::ordered_json;
+
+// nlohmann's message without its "[json.exception.parse_error.101] " prefix.
+std::string json_problem(const std::exception& error) {
+  std::string message = error.what();
+  if (message.starts_with("[json.exception.")) {
+    const size_t end = message.find("] ");
+    if (end != std::string::npos) {
+      message.erase(0, end + 2);
+    }
+  }
+  return message;
+}
+
+// The 1-based line holding byte `offset` (nlohmann counts bytes from 1) of `text`.
+size_t line_of_byte(std::string_view text, size_t offset) {
+  const size_t end = std::min(offset, text.size());
+  size_t line = 1;
+  for (size_t i = 0; i + 1 < end; ++i) {
+    line += text[i] == '\n' ? 1 : 0;
+  }
+  return line;
+}
+
+std::string type_of(const Json& json) {
+  switch (json.type()) {
+    case Json::value_t::null:
+      return "null";
+    case Json::value_t::boolean:
+      return "a boolean";
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+      return "an integer";
+    case Json::value_t::number_float:
+      return "a number";
+    case Json::value_t::string:
+      return "a string";
+    case Json::value_t::array:
+      return "an array";
+    case Json::value_t::object:
+      return "an object";
+    default:
+      return "something else";
+  }
+}
+
+std::optional<int64_t> as_int64(const Json& json) {
+  if (json.is_number_integer() && !json.is_number_unsigned()) {
+    return json.get<int64_t>();
+  }
+  if (json.is_number_unsigned() && json.get<uint64_t>() <= uint64_t{std::numeric_limits<int64_t>::max()}) {
+    return static_cast<int64_t>(json.get<uint64_t>());
+  }
+  return std::nullopt;
+}
+
+FieldValue field_value(const Json& json) {
+  switch (json.type()) {
+    case Json::value_t::boolean:
+      return json.get<bool>();
+    case Json::value_t::number_integer:
+      return json.get<int64_t>();
+    case Json::value_t::number_unsigned:
+      if (const std::optional<int64_t> value = as_int64(json)) {
+        return *value;
+      }
+      return json.get<uint64_t>();
+    case Json::value_t::number_float:
+      return json.get<double>();
+    case Json::value_t::string:
+      return json.get<std::string>();
+    case Json::value_t::null:
+      return std::monostate{};
+    default:
+      return json.dump();
+  }
+}
+
+// Reads a whole line-oriented file line by line, handing each non-blank line (without its line
+// ending) to `take`, which returns a problem or nothing.
+template <typename Take>
+std::optional<ReadError> for_each_line(std::istream& in, const std::string& file, Take take) {
+  std::string line;
+  size_t number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (!line.empty() && line.back() == '\r') {
+      line.pop_back();
+    }
+    if (line.find_first_not_of(" \t") == std::string::npos) {
+      continue;
+    }
+    if (std::optional<std::string> problem = take(line, number)) {
+      return ReadError{file, number, *problem};
+    }
+  }
+  if (in.bad()) {
+    return ReadError{file, number, "read failed"};
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> parse_line(const std::string& line, Json* json) {
+  try {
+    *json = Json::parse(line);
+  } catch (const Json::parse_error& error) {
+    return "not valid JSON: " + json_problem(error);
+  }
+  if (!json->is_object()) {
+    return "expected a JSON object, got " + type_of(*json);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> trace_record(const Json& json, size_t line, TraceRecord* record) {
+  record->line = line;
+  const auto t = json.find("t");
+  if (t == json.end()) {
+    return std::string("missing \"t\" (the time in nanoseconds)");
+  }
+  const std::optional<int64_t> t_ns = as_int64(*t);
+  if (!t_ns || *t_ns < 0) {
+    return "\"t\" must be a non-negative integer (nanoseconds), got " + t->dump();
+  }
+  record->t_ns = *t_ns;
+  const auto kind = json.find("kind");
+  if (kind == json.end() || !kind->is_string() || kind->get_ref<const std::string&>().empty()) {
+    return std::string("missing \"kind\" (a non-empty string)");
+  }
+  record->kind = kind->get<std::string>();
+  if (const auto node = json.find("node"); node != json.end()) {
+    if (!node->is_string()) {
+      return "\"node\" must be a string, got " + type_of(*node);
+    }
+    record->node = node->get<std::string>();
+  }
+  for (auto it = json.begin(); it != json.end(); ++it) {
+    if (it.key() != "t" && it.key() != "kind" && it.key() != "node") {
+      record->fields.push_back({it.key(), field_value(it.value())});
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> history_record(const Json& json, size_t line, HistoryRecord* record) {
+  record->line = line;
+  const auto process = json.find("process");
+  if (process == json.end() || !as_int64(*process)) {
+    return std::string("\"process\" must be an integer");
+  }
+  record->process = *as_int64(*process);
+  const auto type = json.find("type");
+  if (type == json.end() || !type->is_string()) {
+    return std::string("missing \"type\" (invoke, ok, fail or info)");
+  }
+  record->type = type->get<std::string>();
+  if (record->type != "invoke" && record->type != "ok" && record->type != "fail" && record->type != "info") {
+    return "unknown type \"" + record->type + "\" (expected invoke, ok, fail or info)";
+  }
+  const auto f = json.find("f");
+  if (f == json.end() || !f->is_string()) {
+    return std::string("\"f\" must be a string (the operation)");
+  }
+  record->f = f->get<std::string>();
+  const auto time = json.find("time_ns");
+  if (time == json.end() || !as_int64(*time) || *as_int64(*time) < 0) {
+    return std::string("\"time_ns\" must be a non-negative integer");
+  }
+  record->time_ns = *as_int64(*time);
+  if (const auto key = json.find("key"); key != json.end() && !key->is_null()) {
+    record->key = key->is_string() ? key->get<std::string>() : key->dump();
+  }
+  const auto value = json.find("value");
+  record->value_json = value == json.end() ? "null" : value->dump();
+  for (const auto& [name, target] : {std::pair{"error", &record->error}, std::pair{"node", &record->node}}) {
+    if (const auto it = json.find(name); it != json.end() && !it->is_null()) {
+      *target = it->is_string() ? it->get<std::string>() : it->dump();
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<ReadError> read_text(const std::string& path, std::string* text) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return ReadError{path, 0, std::string("cannot read: ") + std::strerror(errno)};
+  }
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) {
+    return ReadError{path, 0, "read failed"};
+  }
+  *text = buffer.str();
+  return std::nullopt;
+}
+
+std::string summary_string(const Json& json, const char* name) {
+  const auto it = json.find(name);
+  return it != json.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+void flatten_metrics(const Json& json, const std::string& prefix, std::vector<MetricSummary>* metrics) {
+  for (auto it = json.begin(); it != json.end(); ++it) {
+    const std::string name = prefix.empty() ? it.key() : prefix + "." + it.key();
+    if (it->is_object()) {
+      flatten_metrics(*it, name, metrics);
+    } else {
+      metrics->push_back({name, it->is_string() ? it->get<std::string>() : it->dump()});
+    }
+  }
+}
+
+std::optional<std::string> summary_checks(const Json& json, RunSummary* summary) {
+  const auto checks = json.find("checks");
+  if (checks == json.end() || !checks->is_object()) {
+    return std::string("missing \"checks\" (an object of check name to status and detail)");
+  }
+  for (auto it = checks->begin(); it != checks->end(); ++it) {
+    if (!it->is_object() || !it->contains("status") || !(*it)["status"].is_string()) {
+      return "check \"" + it.key() + "\" must be an object with a string \"status\"";
+    }
+    const auto detail = it->find("detail");
+    summary->checks.push_back({it.key(), (*it)["status"].get<std::string>(),
+                               detail != it->end() && detail->is_string() ? detail->get<std::string>() : ""});
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> summary_fields(const Json& json, RunSummary* summary) {
+  const auto nodes = json.find("nodes");
+  if (nodes == json.end() || !as_int64(*nodes) || *as_int64(*nodes) < 1 || *as_int64(*nodes) > 1000) {
+    return std::string("\"nodes\" must be an integer from 1 to 1000 (the number of servers)");
+  }
+  summary->nodes = static_cast<uint32_t>(*as_int64(*nodes));
+  const auto verdict = json.find("verdict");
+  if (verdict == json.end() || !verdict->is_string()) {
+    return std::string("missing \"verdict\" (a string)");
+  }
+  summary->verdict = verdict->get<std::string>();
+  if (std::optional<std::string> problem = summary_checks(json, summary)) {
+    return problem;
+  }
+  summary->consim_version = summary_string(json, "consim_version");
+  summary->scenario = summary_string(json, "scenario");
+  summary->description = summary_string(json, "description");
+  summary->file = summary_string(json, "file");
+  summary->protocol = summary_string(json, "protocol");
+  summary->service = summary_string(json, "service");
+  summary->read_mode = summary_string(json, "read_mode");
+  summary->trace_digest = summary_string(json, "trace_digest");
+  if (const auto seed = json.find("seed"); seed != json.end() && seed->is_number_unsigned()) {
+    summary->seed = seed->get<uint64_t>();
+  }
+  if (const auto duration = json.find("duration_ms"); duration != json.end() && duration->is_number()) {
+    summary->duration_ms = duration->get<double>();
+  }
+  if (const auto bugs = json.find("bugs"); bugs != json.end() && bugs->is_array()) {
+    for (const Json& bug : *bugs) {
+      summary->bugs.push_back(bug.is_string() ? bug.get<std::string>() : bug.dump());
+    }
+  }
+  if (const auto expect = json.find("expect"); expect != json.end() && expect->is_object()) {
+    summary->expect_verdict = summary_string(*expect, "verdict");
+    summary->expect_detail = summary_string(*expect, "detail");
+    summary->expect_held = !expect->contains("held") || (*expect)["held"] != Json(false);
+  }
+  if (const auto metrics = json.find("metrics"); metrics != json.end() && metrics->is_object()) {
+    flatten_metrics(*metrics, "", &summary->metrics);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string ReadError::describe() const {
+  return file + (line > 0 ? ":" + std::to_string(line) : std::string()) + ": " + problem;
+}
+
+const FieldValue* TraceRecord::field(std::string_view name) const {
+  for (const TraceField& f : fields) {
+    if (f.name == name) {
+      return &f.value;
+    }
+  }
+  return nullptr;
+}
+
+std::string TraceRecord::text(std::string_view name) const {
+  const FieldValue* value = field(name);
+  if (value == nullptr) {
+    return "";
+  }
+  if (const auto* s = std::get_if<std::string>(value)) {
+    return *s;
+  }
+  if (const auto* i = std::get_if<int64_t>(value)) {
+    return std::to_string(*i);
+  }
+  if (const auto* u = std::get_if<uint64_t>(value)) {
+    return std::to_string(*u);
+  }
+  if (const auto* b = std::get_if<bool>(value)) {
+    return *b ? "true" : "false";
+  }
+  if (const auto* d = std::get_if<double>(value)) {
+    return Json(*d).dump();
+  }
+  return "";
+}
+
+std::optional<int64_t> TraceRecord::integer(std::string_view name) const {
+  const FieldValue* value = field(name);
+  if (value == nullptr) {
+    return std::nullopt;
+  }
+  if (const auto* i = std::get_if<int64_t>(value)) {
+    return *i;
+  }
+  return std::nullopt;
+}
+
+bool TraceRecord::flag(std::string_view name) const {
+  const FieldValue* value = field(name);
+  const bool* b = value == nullptr ? nullptr : std::get_if<bool>(value);
+  return b != nullptr && *b;
+}
+
+uint32_t node_number(std::string_view name) {
+  if (name.size() < 2 || name.size() > 8 || name[0] != 'n' || name[1] == '0') {
+    return 0;
+  }
+  uint32_t number = 0;
+  for (size_t i = 1; i < name.size(); ++i) {
+    if (name[i] < '0' || name[i] > '9') {
+      return 0;
+    }
+    number = number * 10 + static_cast<uint32_t>(name[i] - '0');
+  }
+  return number;
+}
+
+std::variant<RunSummary, ReadError> parse_summary(std::string_view text, const std::string& file) {
+  Json json;
+  try {
+    json = Json::parse(text);
+  } catch (const Json::parse_error& error) {
+    return ReadError{file, line_of_byte(text, error.byte), "not valid JSON: " + json_problem(error)};
+  }
+  if (!json.is_object()) {
+    return ReadError{file, 0, "expected a JSON object, got " + type_of(json)};
+  }
+  RunSummary summary;
+  if (std::optional<std::string> problem = summary_fields(json, &summary)) {
+    return ReadError{file, 0, *problem};
+  }
+  return summary;
+}
+
+std::optional<ReadError> parse_trace(std::istream& in, const std::string& file, const ReadOptions& options,
+                                     std::vector<TraceRecord>* records) {
+  int64_t last_ns = 0;
+  Json json;
+  std::optional<ReadError> error =
+      for_each_line(in, file, [&](const std::string& line, size_t number) -> std::optional<std::string> {
+        if (std::optional<std::string> problem = parse_line(line, &json)) {
+          return problem;
+        }
+        TraceRecord record;
+        if (std::optional<std::string> problem = trace_record(json, number, &record)) {
+          return problem;
+        }
+        if (record.t_ns < last_ns) {
+          return "time goes back: t=" + std::to_string(record.t_ns) + " after t=" + std::to_string(last_ns);
+        }
+        last_ns = record.t_ns;
+        if (!options.keep_kind || options.keep_kind(record.kind)) {
+          records->push_back(std::move(record));
+        }
+        return std::nullopt;
+      });
+  if (error) {
+    records->clear();
+  }
+  return error;
+}
+
+std::optional<ReadError> parse_history(std::istream& in, const std::string& file, std::vector<HistoryRecord>* records) {
+  Json json;
+  std::optional<ReadError> error =
+      for_each_line(in, file, [&](const std::string& line, size_t number) -> std::optional<std::string> {
+        if (std::optional<std::string> problem = parse_line(line, &json)) {
+          return problem;
+        }
+        HistoryRecord record;
+        if (std::optional<std::string> problem = history_record(json, number, &record)) {
+          return problem;
+        }
+        records->push_back(std::move(record));
+        return std::nullopt;
+      });
+  if (error) {
+    records->clear();
+  }
+  return error;
+}
+
+std::variant<RunFiles, ReadError> read_run_dir(const std::string& dir, const ReadOptions& options) {
+  namespace fs = std::filesystem;
+  std::error_code code;
+  if (!fs::is_directory(dir, code)) {
+    return ReadError{dir, 0, fs::exists(dir, code) ? "not a directory" : "no such directory"};
+  }
+  RunFiles files;
+  files.dir = dir;
+  const std::string summary_path = (fs::path(dir) / "summary.json").string();
+  std::string text;
+  if (std::optional<ReadError> error = read_text(summary_path, &text)) {
+    return *error;
+  }
+  std::variant<RunSummary, ReadError> summary = parse_summary(text, summary_path);
+  if (auto* error = std::get_if<ReadError>(&summary)) {
+    return *error;
+  }
+  files.summary = std::move(std::get<RunSummary>(summary));
+  const std::pair<const char*, bool> jsonl[] = {{"trace.jsonl", true}, {"history.jsonl", false}};
+  for (const auto& [name, is_trace] : jsonl) {
+    const std::string path = (fs::path(dir) / name).string();
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      return ReadError{path, 0, std::string("cannot read: ") + std::strerror(errno)};
+    }
+    std::optional<ReadError> error =
+        is_trace ? parse_trace(in, path, options, &files.trace) : parse_history(in, path, &files.history);
+    if (error) {
+      return *error;
+    }
+  }
+  return files;
+}
+
+}  // namespace consim::reports
