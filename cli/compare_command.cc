@@ -84,6 +84,9 @@ int run_compare(const CompareCommandOptions& options, std::ostream& out, std::os
   }
   out << outcome->markdown << "\nwrote compare.md, compare.json and the runs' files (" << outcome->runs << " runs) to "
       << options.out_dir << "\n";
+  if (!options.no_report) {
+    render_reports(compare, out, err);
+  }
   return kExitOk;
 }
 
