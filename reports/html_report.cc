@@ -15,7 +15,7 @@ constexpr int64_t kZoomMarginNs = 20'000'000;
 
 std::string badge(const std::string& status) {
   const std::string cls = status == "pass" || status == "fail" || status == "unknown" ? status : "skipped";
-  return "<span class=\"badge " + cls + "\">" + escape_html(status) + "</span>";
+  return "<span class=\"badge " + cls + "\">" + html_escape(status) + "</span>";
 }
 
 // "from-to" in ms for a zoom button: the span with a margin on each side.
@@ -35,32 +35,32 @@ const OperationSpan* operation_at_line(const RunTimeline& timeline, size_t line)
 
 void write_header(const RunFiles& files, std::ostream& out) {
   const RunSummary& s = files.summary;
-  out << "<h1>" << escape_html(s.scenario.empty() ? files.dir : s.scenario) << " " << badge(s.verdict) << "</h1>\n";
+  out << "<h1>" << html_escape(s.scenario.empty() ? files.dir : s.scenario) << " " << badge(s.verdict) << "</h1>\n";
   if (!s.description.empty()) {
-    out << "<p class=\"description\">" << escape_html(s.description) << "</p>\n";
+    out << "<p class=\"description\">" << html_escape(s.description) << "</p>\n";
   }
-  out << "<div class=\"meta\"><span>protocol <b>" << escape_html(s.protocol) << "</b></span><span>service <b>"
-      << escape_html(s.service) << "</b></span><span><b>" << s.nodes << "</b> servers</span><span>seed <b>" << s.seed
+  out << "<div class=\"meta\"><span>protocol <b>" << html_escape(s.protocol) << "</b></span><span>service <b>"
+      << html_escape(s.service) << "</b></span><span><b>" << s.nodes << "</b> servers</span><span>seed <b>" << s.seed
       << "</b></span>";
   if (!s.read_mode.empty()) {
-    out << "<span>reads <b>" << escape_html(s.read_mode) << "</b></span>";
+    out << "<span>reads <b>" << html_escape(s.read_mode) << "</b></span>";
   }
   if (!s.bugs.empty()) {
     std::string bugs;
     for (const std::string& bug : s.bugs) {
       bugs += (bugs.empty() ? "" : ", ") + bug;
     }
-    out << "<span>bug switches <b>" << escape_html(bugs) << "</b></span>";
+    out << "<span>bug switches <b>" << html_escape(bugs) << "</b></span>";
   }
-  out << "<span>trace digest <span class=\"mono\">" << escape_html(s.trace_digest) << "</span></span>";
+  out << "<span>trace digest <span class=\"mono\">" << html_escape(s.trace_digest) << "</span></span>";
   if (!s.file.empty()) {
-    out << "<span>scenario file <span class=\"mono\">" << escape_html(s.file) << "</span></span>";
+    out << "<span>scenario file <span class=\"mono\">" << html_escape(s.file) << "</span></span>";
   }
   out << "</div>\n";
   if (!s.expect_verdict.empty()) {
-    out << "<p>Expected verdict: <b>" << escape_html(s.expect_verdict) << "</b> &mdash; "
+    out << "<p>Expected verdict: <b>" << html_escape(s.expect_verdict) << "</b> &mdash; "
         << (s.expect_held ? "the expectation held."
-                          : "<b>the expectation did not hold</b>: " + escape_html(s.expect_detail))
+                          : "<b>the expectation did not hold</b>: " + html_escape(s.expect_detail))
         << "</p>\n";
   }
 }
@@ -68,19 +68,19 @@ void write_header(const RunFiles& files, std::ostream& out) {
 void write_checks(const RunSummary& summary, std::ostream& out) {
   out << "<h2>Checks</h2>\n<table id=\"checks\"><tr><th>check</th><th>status</th><th>detail</th></tr>\n";
   for (const CheckSummary& check : summary.checks) {
-    out << "<tr class=\"check-" << escape_html(check.name) << "\"><td>" << escape_html(check.name) << "</td><td>"
-        << badge(check.status) << "</td><td>" << escape_html(check.detail) << "</td></tr>\n";
+    out << "<tr class=\"check-" << html_escape(check.name) << "\"><td>" << html_escape(check.name) << "</td><td>"
+        << badge(check.status) << "</td><td>" << html_escape(check.detail) << "</td></tr>\n";
   }
   out << "</table>\n";
 }
 
 void write_counterexample(const RunTimeline& timeline, const Counterexample& cx, std::ostream& out) {
-  out << "<div class=\"cx\" id=\"counterexample-" << escape_html(cx.check) << "\">\n<p><b>" << escape_html(cx.check)
-      << "</b> failed" << (cx.key.empty() ? "" : " on key <code>" + escape_html(cx.key) + "</code>") << ". ";
+  out << "<div class=\"cx\" id=\"counterexample-" << html_escape(cx.check) << "\">\n<p><b>" << html_escape(cx.check)
+      << "</b> failed" << (cx.key.empty() ? "" : " on key <code>" + html_escape(cx.key) + "</code>") << ". ";
   const OperationSpan* blocking = operation_at_line(timeline, cx.blocking_line);
   if (blocking != nullptr) {
     out << "This operation cannot be placed after any linearizable order of the ones before it:</p>\n<p><code>"
-        << escape_html(operation_title(*blocking)) << "</code></p>\n";
+        << html_escape(operation_title(*blocking)) << "</code></p>\n";
   } else {
     out << "The operation invoked at history line " << cx.blocking_line << " cannot be placed.</p>\n";
   }
@@ -92,13 +92,13 @@ void write_counterexample(const RunTimeline& timeline, const Counterexample& cx,
     for (size_t i = first; i < cx.prefix_lines.size(); ++i) {
       const OperationSpan* op = operation_at_line(timeline, cx.prefix_lines[i]);
       out << "<li>"
-          << escape_html(op != nullptr ? operation_title(*op) : "history line " + std::to_string(cx.prefix_lines[i]))
+          << html_escape(op != nullptr ? operation_title(*op) : "history line " + std::to_string(cx.prefix_lines[i]))
           << "</li>\n";
     }
     out << "</ol>\n";
   }
   if (!cx.state.empty()) {
-    out << "<p>The model's state after the prefix: <code>" << escape_html(cx.state) << "</code></p>\n";
+    out << "<p>The model's state after the prefix: <code>" << html_escape(cx.state) << "</code></p>\n";
   }
   out << "<p class=\"controls\">";
   if (blocking != nullptr) {
@@ -114,7 +114,7 @@ void write_counterexample(const RunTimeline& timeline, const Counterexample& cx,
   }
   out << "<button id=\"cx-focus\">dim the other keys</button>";
   if (!cx.page.empty()) {
-    out << " <a href=\"" << escape_html(cx.page) << "\">the checker's timeline of the whole history</a>";
+    out << " <a href=\"" << html_escape(cx.page) << "\">the checker's timeline of the whole history</a>";
   }
   out << "</p>\n</div>\n";
 }
@@ -137,7 +137,7 @@ void write_timeline(const RunTimeline& timeline, const std::vector<Counterexampl
   size_t buttons = 0;
   for (const FaultSpan& fault : timeline.faults) {
     if (fault.period && buttons++ < kFaultButtons) {
-      out << "<button data-zoom=\"" << zoom_range(fault.from_ns, fault.to_ns) << "\">" << escape_html(fault.label)
+      out << "<button data-zoom=\"" << zoom_range(fault.from_ns, fault.to_ns) << "\">" << html_escape(fault.label)
           << "</button>";
     }
   }
@@ -159,7 +159,7 @@ void write_links(const HtmlReportOptions& options, std::ostream& out) {
   } else {
     out << "<ul class=\"links\" id=\"diagrams\">\n";
     for (const Link& link : options.diagrams) {
-      out << "<li><a href=\"" << escape_html(link.href) << "\">" << escape_html(link.text) << "</a></li>\n";
+      out << "<li><a href=\"" << html_escape(link.href) << "\">" << html_escape(link.text) << "</a></li>\n";
     }
     out << "</ul>\n";
   }
@@ -169,8 +169,8 @@ void write_links(const HtmlReportOptions& options, std::ostream& out) {
   } else {
     out << "<div id=\"plots\">\n";
     for (const Link& link : options.plots) {
-      out << "<a href=\"" << escape_html(link.href) << "\"><img class=\"plot\" src=\"" << escape_html(link.href)
-          << "\" alt=\"" << escape_html(link.text) << "\"></a>\n";
+      out << "<a href=\"" << html_escape(link.href) << "\"><img class=\"plot\" src=\"" << html_escape(link.href)
+          << "\" alt=\"" << html_escape(link.text) << "\"></a>\n";
     }
     out << "</div>\n";
   }
@@ -179,39 +179,12 @@ void write_links(const HtmlReportOptions& options, std::ostream& out) {
 void write_metrics(const RunSummary& summary, std::ostream& out) {
   out << "<h2>Metrics</h2>\n<div id=\"metrics\" class=\"metrics\">\n";
   for (const MetricSummary& metric : summary.metrics) {
-    out << "<div><span>" << escape_html(metric.name) << "</span><b>" << escape_html(metric.value) << "</b></div>\n";
+    out << "<div><span>" << html_escape(metric.name) << "</span><b>" << html_escape(metric.value) << "</b></div>\n";
   }
   out << "</div>\n";
 }
 
 }  // namespace
-
-std::string escape_html(std::string_view text) {
-  std::string escaped;
-  escaped.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        escaped += "&amp;";
-        break;
-      case '<':
-        escaped += "&lt;";
-        break;
-      case '>':
-        escaped += "&gt;";
-        break;
-      case '"':
-        escaped += "&quot;";
-        break;
-      case '\'':
-        escaped += "&#39;";
-        break;
-      default:
-        escaped += c;
-    }
-  }
-  return escaped;
-}
 
 std::optional<Counterexample> counterexample_from_summary(const RunSummary& summary, const std::string& check) {
   for (const CheckSummary& c : summary.checks) {
@@ -243,7 +216,7 @@ std::string report_html(const RunFiles& files, const RunTimeline& timeline, cons
   std::ostringstream out;
   const RunSummary& s = files.summary;
   out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>consim: "
-      << escape_html(s.scenario.empty() ? files.dir : s.scenario) << " (" << escape_html(s.verdict)
+      << html_escape(s.scenario.empty() ? files.dir : s.scenario) << " (" << html_escape(s.verdict)
       << ")</title>\n<style>" << kReportCss << "</style>\n<script>" << kReportErrorScript
       << "</script>\n</head>\n<body>\n";
   write_header(files, out);
@@ -262,11 +235,11 @@ std::string report_html(const RunFiles& files, const RunTimeline& timeline, cons
   if (!options.notes.empty()) {
     out << "<h2>Notes</h2>\n<ul id=\"notes\">\n";
     for (const std::string& note : options.notes) {
-      out << "<li class=\"note\">" << escape_html(note) << "</li>\n";
+      out << "<li class=\"note\">" << html_escape(note) << "</li>\n";
     }
     out << "</ul>\n";
   }
-  out << "<p class=\"note\">Rendered by consim " << escape_html(s.consim_version)
+  out << "<p class=\"note\">Rendered by consim " << html_escape(s.consim_version)
       << " from summary.json, trace.jsonl and history.jsonl; <code>consim report DIR</code> renders it again.</p>\n"
       << "<script>" << kReportScript << "</script>\n</body>\n</html>\n";
   return out.str();

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "base/html.h"
 #include "reports/run_files.h"
 #include "reports/timeline.h"
 
@@ -55,7 +56,7 @@ struct HtmlReportOptions {
 
 std::string report_html(const RunFiles& files, const RunTimeline& timeline, const HtmlReportOptions& options);
 
-// Text made safe for HTML element content and quoted attribute values.
-std::string escape_html(std::string_view text);
+// Text made safe for HTML element content and quoted attribute values (base/html.h).
+using consim::html_escape;
 
 }  // namespace consim::reports

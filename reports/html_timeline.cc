@@ -141,7 +141,7 @@ class SvgWriter {
     if (min_px > 0) {
       out_ << " data-min=\"" << px(min_px) << "\"";
     }
-    out_ << extra << "><title>" << escape_html(title) << "</title></rect>\n";
+    out_ << extra << "><title>" << html_escape(title) << "</title></rect>\n";
   }
 
   void span_text(const std::string& text, int64_t from_ns, int64_t to_ns, double y) {
@@ -149,7 +149,7 @@ class SvgWriter {
     const double width = x(to_ns) - x(from_ns);
     out_ << "<text class=\"label\" text-anchor=\"middle\" x=\"" << px((x(from_ns) + x(to_ns)) / 2) << "\" y=\"" << px(y)
          << "\" data-a=\"" << format_ms(from_ns) << "\" data-b=\"" << format_ms(to_ns) << "\" data-w=\"" << px(need)
-         << "\"" << (width > need ? "" : " style=\"display:none\"") << ">" << escape_html(text) << "</text>\n";
+         << "\"" << (width > need ? "" : " style=\"display:none\"") << ">" << html_escape(text) << "</text>\n";
   }
 
   void write_axis() {
@@ -223,7 +223,7 @@ class SvgWriter {
         const std::string at = px(x(fault.from_ns));
         out_ << "<line class=\"instant " << fault.kind << "\" x1=\"" << at << "\" x2=\"" << at << "\" y1=\"" << px(top)
              << "\" y2=\"" << px(top + kFaultLanePx * static_cast<double>(lanes)) << "\" data-a=\""
-             << format_ms(fault.from_ns) << "\"><title>" << escape_html(title) << "</title></line>\n";
+             << format_ms(fault.from_ns) << "\"><title>" << html_escape(title) << "</title></line>\n";
       }
     }
   }
@@ -265,7 +265,7 @@ class SvgWriter {
       drawn.pop_back();
       const char* color = kServerColors[(server - 1) % (sizeof kServerColors / sizeof kServerColors[0])];
       out_ << "<polyline class=\"commit\" stroke=\"" << color << "\" points=\"" << drawn << "\" data-pts=\"" << data
-           << "\"><title>n" << server << ": " << escape_html(points.back().label) << " at "
+           << "\"><title>n" << server << ": " << html_escape(points.back().label) << " at "
            << format_ms(points.back().t_ns) << " ms (last)</title></polyline>\n";
     }
   }
@@ -310,12 +310,12 @@ class SvgWriter {
     const std::string at = px(x(timeline_.violation->t_ns));
     out_ << "<line class=\"violation\" x1=\"" << at << "\" x2=\"" << at << "\" y1=\"18\" y2=\"" << px(height_)
          << "\" data-a=\"" << format_ms(timeline_.violation->t_ns) << "\"><title>invariant violated at "
-         << format_ms(timeline_.violation->t_ns) << " ms: " << escape_html(timeline_.violation->text)
+         << format_ms(timeline_.violation->t_ns) << " ms: " << html_escape(timeline_.violation->text)
          << "</title></line>\n";
   }
 
   void lane_label(const std::string& cls, double y, const std::string& text) {
-    out_ << "<text class=\"" << cls << "\" x=\"4\" y=\"" << px(y) << "\">" << escape_html(text) << "</text>\n";
+    out_ << "<text class=\"" << cls << "\" x=\"4\" y=\"" << px(y) << "\">" << html_escape(text) << "</text>\n";
   }
 
   void write_labels(double faults_y, double servers_y, double commits_y, double operations_y,

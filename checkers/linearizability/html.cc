@@ -388,37 +388,6 @@ void write_summary(std::ostream& out, const History& history, const CheckResult&
 
 }  // namespace
 
-std::string html_escape(std::string_view text) {
-  std::string escaped;
-  escaped.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        escaped += "&amp;";
-        break;
-      case '<':
-        escaped += "&lt;";
-        break;
-      case '>':
-        escaped += "&gt;";
-        break;
-      case '"':
-        escaped += "&quot;";
-        break;
-      case '\'':
-        escaped += "&#39;";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
-          escaped += "\uFFFD";  // control characters have no place in HTML text
-        } else {
-          escaped += c;
-        }
-    }
-  }
-  return escaped;
-}
-
 std::string timeline_html(const History& history, const CheckResult& result, const TimelineOptions& options) {
   CONSIM_ASSERT(options.max_operations > 0);
   const Marks marks = marks_of(history, result);

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/html.h"
 #include "checkers/linearizability/checker.h"
 #include "checkers/linearizability/history.h"
 
@@ -26,7 +27,7 @@ struct TimelineOptions {
 // The whole document. `result` must come from check() on `history`.
 std::string timeline_html(const History& history, const CheckResult& result, const TimelineOptions& options);
 
-// Text made safe for HTML element content and quoted attribute values.
-std::string html_escape(std::string_view text);
+// Text made safe for HTML element content and quoted attribute values (base/html.h).
+using consim::html_escape;
 
 }  // namespace consim::checkers::lin

@@ -23,7 +23,7 @@ using test_support::fresh_dir;
 using test_support::slurp;
 using test_support::write_text;
 
-const std::string kScenarios = std::string(CONSIM_SOURCE_DIR) + "/scenarios/";
+using test_support::kScenarios;
 
 std::string chromium() {
   if (fs::exists("/usr/bin/chromium")) {

@@ -19,14 +19,7 @@ using test_support::kTinyTrace;
 using test_support::slurp;
 using test_support::write_run;
 
-RunFiles read(const fs::path& dir) {
-  std::variant<RunFiles, ReadError> result = read_run_dir(dir.string());
-  if (auto* error = std::get_if<ReadError>(&result)) {
-    ADD_FAILURE() << error->describe();
-    return {};
-  }
-  return std::get<RunFiles>(result);
-}
+using test_support::read;
 
 std::string page_of(const RunFiles& files, const HtmlReportOptions& options = {}) {
   return report_html(files, build_timeline(files), options);

@@ -18,7 +18,7 @@ using test_support::fresh_dir;
 using test_support::slurp;
 using test_support::write_text;
 
-const std::string kScenarios = std::string(CONSIM_SOURCE_DIR) + "/scenarios/";
+using test_support::kScenarios;
 
 fs::path run_into(const std::string& scenario, const std::string& name) {
   const fs::path dir = fresh_dir(name);

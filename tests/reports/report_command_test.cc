@@ -19,7 +19,7 @@ using reports::test_support::fresh_dir;
 using reports::test_support::slurp;
 using reports::test_support::write_text;
 
-const std::string kScenarios = std::string(CONSIM_SOURCE_DIR) + "/scenarios/";
+using reports::test_support::kScenarios;
 
 // Runs `scenario` into a fresh directory named `name`, without reports; the run's expectation holds.
 fs::path run_into(const std::string& scenario, const std::string& name) {

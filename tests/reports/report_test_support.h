@@ -10,12 +10,28 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <variant>
+
+#include "reports/run_files.h"
 
 namespace consim::reports::test_support {
 
 namespace fs = std::filesystem;
 
 // An empty directory for one test (named after it, so that tests running in parallel never share).
+// The scenario library (CONSIM_SOURCE_DIR is the source tree, defined for every test target).
+inline const std::string kScenarios = std::string(CONSIM_SOURCE_DIR) + "/scenarios/";
+
+// The run directory as the reports read it; a test failure (and nothing) when it cannot be read.
+inline RunFiles read(const fs::path& dir) {
+  std::variant<RunFiles, ReadError> result = read_run_dir(dir.string());
+  if (auto* error = std::get_if<ReadError>(&result)) {
+    ADD_FAILURE() << error->describe();
+    return {};
+  }
+  return std::get<RunFiles>(result);
+}
+
 inline fs::path fresh_dir(const std::string& name) {
   const fs::path dir = fs::path(CONSIM_TEST_OUTPUT_DIR) / name;
   fs::remove_all(dir);

@@ -19,14 +19,7 @@ using test_support::write_run;
 
 constexpr int64_t kMs = 1'000'000;
 
-RunFiles read(const fs::path& dir) {
-  std::variant<RunFiles, ReadError> result = read_run_dir(dir.string());
-  if (auto* error = std::get_if<ReadError>(&result)) {
-    ADD_FAILURE() << error->describe();
-    return {};
-  }
-  return std::get<RunFiles>(result);
-}
+using test_support::read;
 
 // The trace of the tiny run without its faults: its only event of note is the election.
 std::string without_faults(std::string trace) {

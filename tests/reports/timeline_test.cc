@@ -19,14 +19,7 @@ using test_support::write_run;
 
 constexpr int64_t kMs = 1'000'000;
 
-RunFiles read(const fs::path& dir) {
-  std::variant<RunFiles, ReadError> result = read_run_dir(dir.string());
-  if (auto* error = std::get_if<ReadError>(&result)) {
-    ADD_FAILURE() << error->describe();
-    return {};
-  }
-  return std::get<RunFiles>(result);
-}
+using test_support::read;
 
 TEST(Timeline, RolesAndTermsComeFromRaftState) {
   const RunTimeline timeline = build_timeline(read(write_run("timeline-roles")));
