@@ -37,4 +37,6 @@ void assert_failed(const char* condition, const char* file, int line, const std:
   std::abort();
 }
 
+void assert_failed(const char* condition, const char* file, int line) { assert_failed(condition, file, line, {}); }
+
 }  // namespace consim

@@ -61,8 +61,10 @@ Fields acquire_fields() {
 
 void recycle_fields(Fields&& fields) {
   if (field_pool.size() < kPoolLimit) {
-    fields.clear();
+    // Moved before it is cleared: clearing writes where the vector ends, and moving it at once
+    // after would read that back before the write completed (a stall on every record).
     field_pool.push_back(std::move(fields));
+    field_pool.back().clear();
   }
 }
 

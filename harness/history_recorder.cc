@@ -19,9 +19,7 @@ void append_number(std::string& out, std::optional<int64_t> value) {
 }  // namespace
 
 void HistoryRecorder::begin(uint64_t process, std::string_view type, const ClientOp& op) {
-  // Opening a session is the client's business: the checker's models know no such operation.
-  CONSIM_ASSERT(op.f != "open_session");
-  line_start_ = text_.size();
+  CONSIM_ASSERT(keep_text_);
   text_ += "{\"process\":";
   text_ += std::to_string(process);
   text_ += ",\"type\":\"";
@@ -36,9 +34,6 @@ void HistoryRecorder::end(SimTime at) {
   text_ += ",\"time_ns\":";
   text_ += std::to_string(at.ns);
   text_ += "}\n";
-  if (!keep_text_) {
-    text_.resize(line_start_);  // only the joined history is wanted: the line goes
-  }
 }
 
 namespace {
@@ -127,6 +122,8 @@ Value ok_value(const ClientOp& op, const OpOutcome& outcome) {
 
 void HistoryRecorder::add_event(uint64_t process, std::string type, const ClientOp& op, checkers::lin::Value value,
                                 std::string error, SimTime at) {
+  // Opening a session is the client's business: the checker's models know no such operation.
+  CONSIM_ASSERT(op.f != "open_session");
   checkers::lin::HistoryEvent event;
   event.process = static_cast<int64_t>(process);
   event.type = std::move(type);
@@ -145,34 +142,40 @@ void HistoryRecorder::add_event(uint64_t process, std::string type, const Client
 }
 
 void HistoryRecorder::invoke(uint64_t process, const ClientOp& op, SimTime at) {
-  begin(process, "invoke", op);
-  append_op_value(text_, op);
-  end(at);
+  if (keep_text_) {
+    begin(process, "invoke", op);
+    append_op_value(text_, op);
+    end(at);
+  }
   add_event(process, "invoke", op, op_value(op), "", at);
   ++counts_.invoked;
 }
 
 void HistoryRecorder::possible(uint64_t process, const ClientOp& op, SimTime at) {
-  begin(process, "invoke", op);
-  append_op_value(text_, op);
-  end(at);
+  if (keep_text_) {
+    begin(process, "invoke", op);
+    append_op_value(text_, op);
+    end(at);
+  }
   add_event(process, "invoke", op, op_value(op), "", at);
 }
 
 void HistoryRecorder::complete(uint64_t process, const ClientOp& op, const OpOutcome& outcome, SimTime invoked,
                                SimTime at, std::string_view server) {
   CONSIM_ASSERT(invoked <= at);
-  begin(process, outcome.ok ? "ok" : "fail", op);
-  if (outcome.ok) {
-    append_ok_value(text_, op, outcome);
-  } else {
-    append_op_value(text_, op);
-    text_ += ",\"error\":";
-    append_string(text_, outcome.error);
+  if (keep_text_) {
+    begin(process, outcome.ok ? "ok" : "fail", op);
+    if (outcome.ok) {
+      append_ok_value(text_, op, outcome);
+    } else {
+      append_op_value(text_, op);
+      text_ += ",\"error\":";
+      append_string(text_, outcome.error);
+    }
+    text_ += ",\"node\":";
+    append_string(text_, server);
+    end(at);
   }
-  text_ += ",\"node\":";
-  append_string(text_, server);
-  end(at);
   add_event(process, outcome.ok ? "ok" : "fail", op, outcome.ok ? ok_value(op, outcome) : op_value(op),
             outcome.ok ? "" : outcome.error, at);
   if (outcome.ok) {
@@ -211,11 +214,13 @@ bool HistoryRecorder::stale(const ClientOp& op, const OpOutcome& outcome, SimTim
 }
 
 void HistoryRecorder::info(uint64_t process, const ClientOp& op, std::string_view error, SimTime at) {
-  begin(process, "info", op);
-  append_op_value(text_, op);
-  text_ += ",\"error\":";
-  append_string(text_, error);
-  end(at);
+  if (keep_text_) {
+    begin(process, "info", op);
+    append_op_value(text_, op);
+    text_ += ",\"error\":";
+    append_string(text_, error);
+    end(at);
+  }
   add_event(process, "info", op, op_value(op), std::string(error), at);
   ++counts_.info;
 }

@@ -59,6 +59,8 @@ class HistoryRecorder {
   const std::vector<int64_t>& write_completions_ns() const { return write_completions_ns_; }
 
  private:
+  // A line of jsonl(): begin, the fields, end. Only with keep_text (the lines are not built at all
+  // otherwise).
   void begin(uint64_t process, std::string_view type, const ClientOp& op);
   void end(SimTime at);
   // Feeds the event just written to the builder (the same fields, as values).
@@ -74,7 +76,6 @@ class HistoryRecorder {
   bool stale(const ClientOp& op, const OpOutcome& outcome, SimTime invoked) const;
 
   bool keep_text_;
-  size_t line_start_ = 0;
   std::string text_;
   checkers::lin::HistoryBuilder builder_;
   size_t lines_ = 0;

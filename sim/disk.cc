@@ -32,12 +32,8 @@ void Disk::set_params(const DiskParams& params) {
 
 Disk::Op& Disk::write(OpKind kind, const std::string& file) {
   // Built in place at the end of the pending list: no Op is moved per write.
-  Op& op = pending_.emplace_back();
-  op.seq = next_op_seq_++;
-  op.kind = kind;
-  op.file = file;
   ++stats_.writes;
-  return op;
+  return pending_.emplace_back(next_op_seq_++, kind, file);
 }
 
 void Disk::append(const std::string& file, DiskRecord record) {
@@ -133,11 +129,12 @@ SyncId Disk::sync(SyncCallback done) {
   // Syncs complete in the order they were requested, as on one file descriptor.
   const SimTime done_at = std::max(sim_.now() + latency, last_sync_done_);
   last_sync_done_ = done_at;
-  sim_.emit(sim_.event("disk.sync")
-                .node(host_)
-                .add("sync", id.value)
-                .add("writes", static_cast<uint64_t>(pending_.size()))
-                .add("latency_ns", (done_at - sim_.now()).ns));
+  sim_.record("disk.sync", [&](auto& record) {
+    record.node(host_)
+        .add("sync", id.value)
+        .add("writes", static_cast<uint64_t>(pending_.size()))
+        .add("latency_ns", (done_at - sim_.now()).ns);
+  });
   syncs_.push_back(PendingSync{id, upto_seq, std::move(done)});
   sim_.schedule_at(done_at, [this, id] { complete_sync(id); });
   return id;
@@ -169,11 +166,12 @@ void Disk::complete_sync(SyncId id) {
     pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(made_durable));
   }
   ++stats_.syncs_completed;
-  sim_.emit(sim_.event("disk.synced")
-                .node(host_)
-                .add("sync", id.value)
-                .add("durable_writes", static_cast<uint64_t>(made_durable))
-                .add("lying", params_.lying_sync));
+  sim_.record("disk.synced", [&](auto& record) {
+    record.node(host_)
+        .add("sync", id.value)
+        .add("durable_writes", static_cast<uint64_t>(made_durable))
+        .add("lying", params_.lying_sync);
+  });
   if (done) {
     done(id);
   }

@@ -86,6 +86,11 @@ class Disk {
  private:
   enum class OpKind : uint8_t { kAppend, kTruncateSuffix, kTruncatePrefix, kReplace, kReplaceOne, kRemove };
   struct Op {
+    // A constructor of its own: value-initializing the whole Op (emplace_back()) would zero it
+    // first, and then build its members over the zeros.
+    Op(uint64_t seq_number, OpKind op_kind, const std::string& file_name)
+        : seq(seq_number), kind(op_kind), file(file_name) {}
+
     uint64_t seq;
     OpKind kind;
     std::string file;

@@ -2,12 +2,16 @@
 //
 // Events at the same instant run in the order they were scheduled (FoundationDB packs the
 // issue counter into the key for the same reason). Cancellation is lazy: a cancelled event
-// stays in the heap until it reaches the top and is skipped there.
+// stays in the heap until it reaches the top and is skipped there, or until cancelled events
+// outnumber the live ones and are swept out together (a workload that cancels most of what it
+// schedules, such as clients' timeouts, would otherwise make every pop and push dig through
+// them). Keys are unique, so neither changes the order in which events run.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
+#include "base/int128.h"
 #include "base/time.h"
 #include "sim/callback.h"
 
@@ -27,7 +31,7 @@ class EventQueue {
   using Callback = sim::Callback;
 
   // Schedules `callback` at `at`. Events with equal times pop in scheduling order.
-  EventId schedule(SimTime at, Callback callback);
+  EventId schedule(SimTime at, Callback&& callback);
   // Cancels a pending event. Returns false if it already ran, was cancelled, or never existed.
   bool cancel(EventId id);
   bool pending(EventId id) const;
@@ -46,27 +50,25 @@ class EventQueue {
   uint64_t scheduled_total() const { return next_seq_ - 1; }
 
  private:
-  // One heap entry in two words: the time (sign bit flipped, so that unsigned order is signed
-  // order), then the sequence with the slot in its lowest bits. Sequences are unique, so the slot
-  // bits never decide an order; and a heap of 16-byte entries moves less than one of three fields.
+  // One heap entry, one 128-bit key: the time (sign bit flipped, so that unsigned order is signed
+  // order) in the high word, then the sequence with the slot in its lowest bits. Sequences are
+  // unique, so the slot bits never decide an order; and one unsigned comparison of the whole key
+  // orders by time, then by scheduling order, without a branch (the heap's comparisons depend on
+  // the data, so a branch on them is mispredicted about every other time).
   static constexpr int kSlotBits = 24;
   static constexpr uint64_t kSlotMask = (uint64_t{1} << kSlotBits) - 1;
   static constexpr uint64_t kSeqMax = (uint64_t{1} << (64 - kSlotBits)) - 1;
   static constexpr uint64_t kSignBit = uint64_t{1} << 63;
-  struct Entry {
-    uint64_t time;   // SimTime::ns with the sign bit flipped
-    uint64_t order;  // seq << kSlotBits | slot
-  };
+  using Entry = UInt128;
   static Entry make_entry(SimTime at, uint64_t seq, uint32_t slot) {
-    return Entry{static_cast<uint64_t>(at.ns) ^ kSignBit, seq << kSlotBits | slot};
+    return static_cast<Entry>(static_cast<uint64_t>(at.ns) ^ kSignBit) << 64 | (seq << kSlotBits | slot);
   }
-  static int64_t entry_time_ns(const Entry& entry) { return static_cast<int64_t>(entry.time ^ kSignBit); }
-  static uint64_t entry_seq(const Entry& entry) { return entry.order >> kSlotBits; }
-  static uint32_t entry_slot(const Entry& entry) { return static_cast<uint32_t>(entry.order & kSlotMask); }
-  // Time first (nearly always decides), then scheduling order.
-  static bool before(const Entry& a, const Entry& b) {
-    return a.time < b.time || (a.time == b.time && a.order < b.order);
+  static int64_t entry_time_ns(Entry entry) {
+    return static_cast<int64_t>(static_cast<uint64_t>(entry >> 64) ^ kSignBit);
   }
+  static uint64_t entry_order(Entry entry) { return static_cast<uint64_t>(entry); }
+  static uint64_t entry_seq(Entry entry) { return entry_order(entry) >> kSlotBits; }
+  static uint32_t entry_slot(Entry entry) { return static_cast<uint32_t>(entry_order(entry) & kSlotMask); }
   struct Slot {
     uint64_t seq = 0;  // the live event in this slot, 0 when cancelled or free
     Callback callback;
@@ -80,7 +82,10 @@ class EventQueue {
     }
   }
   void drop_top();
+  // Removes every cancelled entry and rebuilds the heap from what is left.
+  void sweep_cancelled();
   void sift_up(size_t index);
+  void sift_down(size_t index);
   void pop_top();
 
   std::vector<Entry> heap_;
@@ -88,6 +93,7 @@ class EventQueue {
   std::vector<uint32_t> free_slots_;
   uint64_t next_seq_ = 1;
   size_t live_ = 0;
+  size_t cancelled_ = 0;  // cancelled events whose entries are still in the heap
 };
 
 }  // namespace consim::sim

@@ -46,8 +46,6 @@ Network::Network(Simulator& sim, uint32_t hosts, const LinkParams& defaults, Net
   }
 }
 
-void Network::check_host(HostId host) const { CONSIM_ASSERT(host.index < hosts_); }
-
 Duration Network::sample_latency(HostId from, HostId to) {
   const LinkParams& params = links_[index(from, to)];
   Rng& rng = link_rngs_[index(from, to)];
@@ -81,21 +79,21 @@ void Network::trace_send(const Packet& packet) {
   TrafficCount& by_kind = count_for(kind);
   ++by_kind.messages;
   by_kind.bytes += packet.bytes;
-  TraceEvent event = sim_.event("net.send");
-  event.node(packet.from).add("to", packet.to).add("id", packet.id).add("msg", kind);
-  event.add("channel", channel_name(packet.channel)).add("bytes", packet.bytes);
-  if (packet.channel == Channel::kStream) {
-    event.add("conn", packet.conn.value);
-  }
-  sim_.emit(std::move(event));
+  sim_.record("net.send", [&](auto& record) {
+    record.node(packet.from).add("to", packet.to).add("id", packet.id).add("msg", kind);
+    record.add("channel", channel_name(packet.channel)).add("bytes", packet.bytes);
+    if (packet.channel == Channel::kStream) {
+      record.add("conn", packet.conn.value);
+    }
+  });
 }
 
 void Network::trace_drop(const Packet& packet, std::string_view reason) {
   ++stats_.dropped;
-  TraceEvent event = sim_.event("net.drop");
-  event.node(packet.from).add("to", packet.to).add("id", packet.id).add("msg", packet.payload->kind());
-  event.add("reason", reason);
-  sim_.emit(std::move(event));
+  sim_.record("net.drop", [&](auto& record) {
+    record.node(packet.from).add("to", packet.to).add("id", packet.id).add("msg", packet.payload->kind());
+    record.add("reason", reason);
+  });
 }
 
 uint32_t Network::park(Packet packet) {
@@ -141,7 +139,7 @@ void Network::send(HostId from, HostId to, PayloadPtr payload, uint32_t bytes) {
   if (duplicate) {
     const Duration second_latency = sample_latency(from, to);
     ++stats_.duplicated;
-    sim_.emit(sim_.event("net.duplicate").node(from).add("to", to).add("id", packet.id));
+    sim_.record("net.duplicate", [&](auto& record) { record.node(from).add("to", to).add("id", packet.id); });
     const uint32_t copy = park(packet);
     sim_.schedule_after(second_latency, [this, copy] { deliver_datagram(unpark(copy)); });
   }
@@ -333,12 +331,6 @@ void Network::close_broken_connections() {
 
 // ---------------------------------------------------------------------------------------------
 // Connectivity
-
-bool Network::reachable(HostId from, HostId to) const {
-  check_host(from);
-  check_host(to);
-  return blocked_[index(from, to)] == 0;
-}
 
 void Network::set_blocked(HostId from, HostId to, bool blocked) {
   check_host(from);

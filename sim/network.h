@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/assert.h"
 #include "base/time.h"
 #include "sim/ids.h"
 #include "sim/payload.h"
@@ -113,7 +114,11 @@ class Network {
   std::vector<ConnId> connections_between(HostId a, HostId b) const;
 
   // --- connectivity
-  bool reachable(HostId from, HostId to) const;
+  bool reachable(HostId from, HostId to) const {
+    check_host(from);
+    check_host(to);
+    return blocked_[index(from, to)] == 0;
+  }
   void set_blocked(HostId from, HostId to, bool blocked);
   // One-way: messages from -> to are dropped; to -> from still flow.
   void cut(HostId from, HostId to) { set_blocked(from, to, true); }
@@ -157,7 +162,7 @@ class Network {
   void close_broken_connections();
   // Sets the matrix for partition() without closing anything, so bridge() can open its links first.
   void set_groups(const std::vector<std::vector<HostId>>& groups);
-  void check_host(HostId host) const;
+  void check_host(HostId host) const { CONSIM_ASSERT(host.index < hosts_); }
   // Packets in flight wait in slots, so that a scheduled delivery captures only a slot number
   // (small enough for std::function's inline storage: no allocation per message).
   uint32_t park(Packet packet);

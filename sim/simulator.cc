@@ -1,20 +1,8 @@
 #include "sim/simulator.h"
 
-#include <utility>
-
 namespace consim::sim {
 
 Simulator::Simulator(uint64_t seed) : seed_(seed), root_rng_(seed), assert_context_(this) {}
-
-EventId Simulator::schedule_at(SimTime at, EventQueue::Callback callback) {
-  CONSIM_ASSERT(at >= now_);
-  return queue_.schedule(at, std::move(callback));
-}
-
-EventId Simulator::schedule_after(Duration delay, EventQueue::Callback callback) {
-  CONSIM_ASSERT(delay >= Duration::zero());
-  return queue_.schedule(now_ + delay, std::move(callback));
-}
 
 bool Simulator::step() {
   SimTime at;

@@ -9,6 +9,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "base/assert.h"
 #include "base/time.h"
@@ -28,9 +29,16 @@ class Simulator : private AssertContext {
   uint64_t seed() const { return seed_; }
   uint64_t events_processed() const { return events_processed_; }
 
-  // Schedules a callback; `at` must not be in the past.
-  EventId schedule_at(SimTime at, EventQueue::Callback callback);
-  EventId schedule_after(Duration delay, EventQueue::Callback callback);
+  // Schedules a callback; `at` must not be in the past. Inline, so that the callback is built
+  // once, in the caller, and moved only into the queue.
+  EventId schedule_at(SimTime at, EventQueue::Callback callback) {
+    CONSIM_ASSERT(at >= now_);
+    return queue_.schedule(at, std::move(callback));
+  }
+  EventId schedule_after(Duration delay, EventQueue::Callback callback) {
+    CONSIM_ASSERT(delay >= Duration::zero());
+    return queue_.schedule(now_ + delay, std::move(callback));
+  }
   bool cancel(EventId id) { return queue_.cancel(id); }
   bool pending(EventId id) const { return queue_.pending(id); }
 
@@ -49,11 +57,21 @@ class Simulator : private AssertContext {
 
   Trace& trace() { return trace_; }
   void emit(TraceEvent&& event) { trace_.emit(now_, std::move(event)); }
-  // An event for the busiest records (network, disk, timers): built with fields only when
-  // someone reads them, otherwise only hashed into the digest.
-  TraceEvent event(Name kind) const {
-    return trace_.wants(kind) ? TraceEvent(kind)
-                              : TraceEvent(kind, TraceEvent::Keep::hash_only, trace_.readers_changed());
+  // A record of the busiest kinds (network, disk, timers): `build` gives it its node and fields
+  // with TraceEvent's calls, as in `[&](auto& record) { record.node(host).add("id", id); }`. It
+  // is built as a TraceEvent only when someone reads records of `kind`; otherwise `build` fills a
+  // DigestOnlyEvent, which the digest folds identically.
+  template <typename Build>
+  void record(Name kind, Build&& build) {
+    if (trace_.wants(kind)) {
+      TraceEvent event(kind);
+      build(event);
+      trace_.emit(now_, std::move(event));
+    } else {
+      DigestOnlyEvent event(kind);
+      build(event);
+      trace_.emit(now_, event);
+    }
   }
 
  private:

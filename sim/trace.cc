@@ -67,6 +67,9 @@ void append_canonical_json(const TraceRecord& record, std::string& out) {
 
 namespace {
 
+// A record's node as the digest folds it: its index + 1, or 0 for none (DigestOnlyEvent's too).
+uint64_t node_word(const std::optional<HostId>& node) { return node ? uint64_t{node->index} + 1 : 0; }
+
 uint64_t fields_hash(const Fields& fields) {
   detail::Hasher hasher(detail::kEmptyFieldsHash);
   for (const auto& [key, value] : fields) {
@@ -75,28 +78,17 @@ uint64_t fields_hash(const Fields& fields) {
   return hasher.value();
 }
 
-uint64_t fold(uint64_t digest, SimTime time, const std::optional<HostId>& node, const Name& kind, uint64_t count,
-              uint64_t fields) {
-  detail::Hasher hasher(digest);
-  hasher.add(static_cast<uint64_t>(time.ns));
-  hasher.add(node ? static_cast<uint64_t>(node->index) + 1 : 0);
-  hasher.add(kind.hash());
-  hasher.add(count);
-  hasher.add(fields);
-  return hasher.value();
-}
-
 }  // namespace
 
-TraceEvent::TraceEvent(Name kind, Fields&& fields) : keep_(Keep::fields) {
+TraceEvent::TraceEvent(Name kind, Fields&& fields) {
   record_.kind = kind;
   record_.fields = std::move(fields);
-  field_count_ = static_cast<uint32_t>(record_.fields.size());
   hash_ = detail::Hasher(fields_hash(record_.fields));
 }
 
 uint64_t fold_record(uint64_t digest, const TraceRecord& record) {
-  return fold(digest, record.time, record.node, record.kind, record.fields.size(), fields_hash(record.fields));
+  return detail::fold_record(digest, record.time, node_word(record.node), record.kind, record.fields.size(),
+                             fields_hash(record.fields));
 }
 
 uint64_t digest_of(const std::vector<TraceRecord>& records) {
@@ -150,14 +142,9 @@ uint64_t Trace::interested_slow(const Name& kind) const {
 void Trace::emit(SimTime time, TraceEvent&& event) {
   TraceRecord& record = event.record_;
   record.time = time;
-  digest_ = fold(digest_, time, record.node, record.kind, event.field_count_, event.hash_.value());
+  digest_ = detail::fold_record(digest_, time, node_word(record.node), record.kind, record.fields.size(),
+                                event.hash_.value());
   ++count_;
-  if (event.keep_ == TraceEvent::Keep::hash_only) {
-    // Built without fields because nobody wanted them; nobody may have started reading
-    // between building and emitting.
-    CONSIM_ASSERT(event.readers_ == readers_changed_);
-    return;
-  }
   if (out_ != nullptr) {
     line_.clear();
     append_canonical_json(record, line_);

@@ -52,32 +52,73 @@ namespace detail {
 using consim::fold_field;
 using consim::Hasher;
 using consim::kEmptyFieldsHash;
+
+// One record folded into a running digest: its time, node (index + 1, or 0 for none), kind,
+// field count and fields' hash.
+inline uint64_t fold_record(uint64_t digest, SimTime time, uint64_t node, const Name& kind, uint64_t field_count,
+                            uint64_t fields_hash) {
+  Hasher hasher(digest);
+  hasher.add(static_cast<uint64_t>(time.ns));
+  hasher.add(node);
+  hasher.add(kind.hash());
+  hasher.add(field_count);
+  hasher.add(fields_hash);
+  return hasher.value();
+}
+
+// A field folded from its typed value, exactly as the FieldValue TraceEvent stores for it would
+// be (integers as int64, text and nodes' names as strings), without building that value.
+inline void fold_typed(Hasher& hash, const Name& key, bool value) { fold_field(hash, key, value); }
+inline void fold_typed(Hasher& hash, const Name& key, int value) { fold_field(hash, key, int64_t{value}); }
+inline void fold_typed(Hasher& hash, const Name& key, uint32_t value) { fold_field(hash, key, int64_t{value}); }
+inline void fold_typed(Hasher& hash, const Name& key, int64_t value) { fold_field(hash, key, value); }
+inline void fold_typed(Hasher& hash, const Name& key, uint64_t value) {
+  fold_field(hash, key, static_cast<int64_t>(value));
+}
+inline void fold_typed(Hasher& hash, const Name& key, std::string_view value) { fold_field(hash, key, value); }
+inline void fold_typed(Hasher& hash, const Name& key, const std::string& value) {
+  fold_field(hash, key, std::string_view(value));
+}
+inline void fold_typed(Hasher& hash, const Name& key, const char* value) {
+  fold_field(hash, key, std::string_view(value));
+}
+inline void fold_typed(Hasher& hash, const Name& key, HostId host) {
+  if (host.index < 9) {  // "n1".."n9", as HostId::name() spells them, without building the text
+    hash.add(key.hash() ^ 1);
+    hash.add(uint64_t{2});
+    hash.add(uint64_t{'n'} | (uint64_t{'1'} + host.index) << 8);
+    return;
+  }
+  char name[12] = {'n'};  // "n" and up to 10 digits: HostId::name() without the allocation
+  uint32_t number = host.index + 1;
+  char digits[10];
+  size_t count = 0;
+  do {
+    digits[count++] = static_cast<char>('0' + number % 10);
+    number /= 10;
+  } while (number != 0);
+  for (size_t i = 0; i < count; ++i) {
+    name[1 + i] = digits[count - 1 - i];
+  }
+  fold_field(hash, key, std::string_view(name, count + 1));
+}
 }  // namespace detail
 
-// Builds a record's kind, node and fields; the time is stamped by the Trace.
-//
-// Every field is folded into the record's hash as it is added. An event built with
-// Keep::hash_only stores nothing else: the trace folds it into the digest and drops it. The
-// simulator builds its busiest records that way when nobody reads them (see Trace::wants).
+// Builds a record's kind, node and fields; the time is stamped by the Trace. Every field is
+// folded into the record's hash as it is added.
 class TraceEvent {
  public:
-  enum class Keep : uint8_t { fields, hash_only };
-
-  // `readers` (hash_only): Trace::readers_changed() when the trace said nobody wants the kind.
-  explicit TraceEvent(Name kind, Keep keep = Keep::fields, uint64_t readers = 0) : keep_(keep), readers_(readers) {
+  explicit TraceEvent(Name kind) {
     record_.kind = kind;
-    if (keep_ == Keep::fields) {
-      record_.fields = acquire_fields();
-    }
+    record_.fields = acquire_fields();
   }
   // A record with fields built elsewhere (a protocol's event), taken over without a copy.
   TraceEvent(Name kind, Fields&& fields);
   // The same with the fields' hash already computed (protocols::Event::fields_hash(), folded as
   // detail::fold_field folds each field, in order), so that the fields are not read again.
-  TraceEvent(Name kind, Fields&& fields, uint64_t fields_hash) : keep_(Keep::fields), hash_(fields_hash) {
+  TraceEvent(Name kind, Fields&& fields, uint64_t fields_hash) : hash_(fields_hash) {
     record_.kind = kind;
     record_.fields = std::move(fields);
-    field_count_ = static_cast<uint32_t>(record_.fields.size());
   }
   ~TraceEvent() { release_fields(std::move(record_.fields)); }
   TraceEvent(const TraceEvent&) = default;
@@ -94,12 +135,8 @@ class TraceEvent {
   TraceEvent&& node(HostId host) && { return std::move(node(host)); }
   template <typename V>
   TraceEvent& add(Name key, V value) & {
-    ++field_count_;
-    if (keep_ == Keep::fields) {
-      add_field(key, value);
-    } else {
-      fold(key, value);  // the busiest path (hash-only records) stays inline
-    }
+    record_.fields.emplace_back(key, to_value(value));
+    detail::fold_field(hash_, key, record_.fields.back().second);
     return *this;
   }
   template <typename V>
@@ -109,11 +146,6 @@ class TraceEvent {
 
  private:
   friend class Trace;
-  template <typename V>
-  [[gnu::noinline]] void add_field(Name key, V value) {
-    record_.fields.emplace_back(key, to_value(value));
-    fold(key, record_.fields.back().second);
-  }
   static TraceValue to_value(bool value) { return value; }
   static TraceValue to_value(int value) { return static_cast<int64_t>(value); }
   static TraceValue to_value(uint32_t value) { return static_cast<int64_t>(value); }
@@ -124,40 +156,34 @@ class TraceEvent {
   static TraceValue to_value(const char* value) { return std::string(value); }
   static TraceValue to_value(HostId host) { return host.name(); }
 
-  void fold(const Name& key, const TraceValue& value) { detail::fold_field(hash_, key, value); }
-  void fold(const Name& key, bool value) { detail::fold_field(hash_, key, value); }
-  void fold(const Name& key, int value) { detail::fold_field(hash_, key, int64_t{value}); }
-  void fold(const Name& key, uint32_t value) { detail::fold_field(hash_, key, int64_t{value}); }
-  void fold(const Name& key, int64_t value) { detail::fold_field(hash_, key, value); }
-  void fold(const Name& key, uint64_t value) { detail::fold_field(hash_, key, static_cast<int64_t>(value)); }
-  void fold(const Name& key, std::string_view value) { detail::fold_field(hash_, key, value); }
-  void fold(const Name& key, const std::string& value) { detail::fold_field(hash_, key, std::string_view(value)); }
-  void fold(const Name& key, const char* value) { detail::fold_field(hash_, key, std::string_view(value)); }
-  void fold(const Name& key, HostId host) {
-    if (host.index < 9) {  // "n1".."n9", as HostId::name() spells them, without building the text
-      hash_.add(key.hash() ^ 1);
-      hash_.add(uint64_t{2});
-      hash_.add(uint64_t{'n'} | (uint64_t{'1'} + host.index) << 8);
-      return;
-    }
-    char name[12] = {'n'};  // "n" and up to 10 digits: HostId::name() without the allocation
-    uint32_t number = host.index + 1;
-    char digits[10];
-    size_t count = 0;
-    do {
-      digits[count++] = static_cast<char>('0' + number % 10);
-      number /= 10;
-    } while (number != 0);
-    for (size_t i = 0; i < count; ++i) {
-      name[1 + i] = digits[count - 1 - i];
-    }
-    detail::fold_field(hash_, key, std::string_view(name, count + 1));
+  TraceRecord record_;
+  detail::Hasher hash_{detail::kEmptyFieldsHash};
+};
+
+// A record nobody reads (see Trace::wants), for the simulator's busiest kinds (network, disk,
+// timers): built with the same calls as a TraceEvent, it keeps only what the digest folds — the
+// node, the field count and the fields' hash — and the trace folds it exactly as it would fold
+// the TraceEvent. Nothing is allocated and no field is stored.
+class DigestOnlyEvent {
+ public:
+  explicit DigestOnlyEvent(Name kind) : kind_(kind) {}
+
+  DigestOnlyEvent& node(HostId host) {
+    node_ = uint64_t{host.index} + 1;
+    return *this;
+  }
+  template <typename V>
+  DigestOnlyEvent& add(Name key, V value) {
+    ++field_count_;
+    detail::fold_typed(hash_, key, value);
+    return *this;
   }
 
-  TraceRecord record_;
-  Keep keep_;
-  uint32_t field_count_ = 0;
-  uint64_t readers_ = 0;
+ private:
+  friend class Trace;
+  Name kind_;
+  uint64_t node_ = 0;  // index + 1; 0 for none
+  uint64_t field_count_ = 0;
   detail::Hasher hash_{detail::kEmptyFieldsHash};
 };
 
@@ -177,6 +203,12 @@ class Trace {
   using Subscriber = std::function<void(const TraceRecord&)>;
 
   void emit(SimTime time, TraceEvent&& event);
+  // A record of a kind nobody wants (wants() false): only folded into the digest. Inline: the
+  // network, the disks and the timers make one for nearly every event.
+  void emit(SimTime time, const DigestOnlyEvent& event) {
+    digest_ = detail::fold_record(digest_, time, event.node_, event.kind_, event.field_count_, event.hash_.value());
+    ++count_;
+  }
 
   // True when a record of `kind` would be read by someone (a stream, the kept records, a
   // subscriber whose prefixes match); otherwise it only needs folding into the digest.
@@ -184,15 +216,9 @@ class Trace {
 
   // Streams every later record to `out` as JSONL. The stream must outlive the trace or be
   // detached with stream_to(nullptr).
-  void stream_to(std::ostream* out) {
-    out_ = out;
-    ++readers_changed_;
-  }
+  void stream_to(std::ostream* out) { out_ = out; }
   // Keeps every later record in memory (tests, small runs).
-  void keep_records(bool keep) {
-    keep_ = keep;
-    ++readers_changed_;
-  }
+  void keep_records(bool keep) { keep_ = keep; }
   const std::vector<TraceRecord>& records() const { return kept_; }
   // Calls `subscriber` for every later record, in order (online checkers, reporters); with
   // `kinds`, only for records whose kind starts with one of them ("raft.", "host.crash").
@@ -200,10 +226,7 @@ class Trace {
     CONSIM_ASSERT(subscribers_.size() < 64);
     subscribers_.push_back(Subscription{std::move(subscriber), std::move(kinds)});
     interest_.fill(Interest{});
-    ++readers_changed_;
   }
-  // Changes whenever the set of readers does (what wants() answers may change with it).
-  uint64_t readers_changed() const { return readers_changed_; }
 
   uint64_t digest() const { return digest_; }
   uint64_t count() const { return count_; }
@@ -211,7 +234,6 @@ class Trace {
  private:
   uint64_t digest_ = kEmptyTraceDigest;
   uint64_t count_ = 0;
-  uint64_t readers_changed_ = 0;
   std::string line_;
   std::ostream* out_ = nullptr;
   bool keep_ = false;

@@ -279,7 +279,7 @@ void World::fire_timer(HostId host, uint64_t timer_id) {
     }
     const uint64_t tag = found->second.tag;
     owner.timers.erase(found);
-    sim_.emit(sim_.event("timer.fire").node(host).add("timer", timer_id).add("tag", tag));
+    sim_.record("timer.fire", [&](auto& record) { record.node(host).add("timer", timer_id).add("tag", tag); });
     owner.process->on_timer(TimerId{timer_id}, tag);
   });
 }
@@ -290,20 +290,19 @@ void World::fire_timer(HostId host, uint64_t timer_id) {
 void World::deliver(const Packet& packet) {
   const HostState target = state(packet.to);
   if (target == HostState::kCrashed || target == HostState::kNotStarted) {
-    sim_.emit(sim_.event("net.drop")
-                  .node(packet.from)
-                  .add("to", packet.to)
-                  .add("id", packet.id)
-                  .add("msg", packet.payload->kind())
-                  .add("reason", "host_down"));
+    sim_.record("net.drop", [&](auto& record) {
+      record.node(packet.from)
+          .add("to", packet.to)
+          .add("id", packet.id)
+          .add("msg", packet.payload->kind())
+          .add("reason", "host_down");
+    });
     return;
   }
   auto handle = [this](const Packet& arrived) {
-    sim_.emit(sim_.event("net.deliver")
-                  .node(arrived.to)
-                  .add("from", arrived.from)
-                  .add("id", arrived.id)
-                  .add("msg", arrived.payload->kind()));
+    sim_.record("net.deliver", [&](auto& record) {
+      record.node(arrived.to).add("from", arrived.from).add("id", arrived.id).add("msg", arrived.payload->kind());
+    });
     at(arrived.to).process->on_message(arrived);
   };
   if (target == HostState::kUp) {

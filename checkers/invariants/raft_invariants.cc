@@ -41,28 +41,39 @@ void RaftInvariants::finish() {
 
 void RaftInvariants::dispatch(sim::HostId id, const sim::TraceRecord& record) {
   // Called for every record; most are the network's and the disks', which matter not here.
-  // Kinds are told apart by their compile-time hashes, the text confirming a match.
-  using Handler = void (RaftInvariants::*)(sim::HostId, const sim::TraceRecord&);
-  struct Route {
-    Name kind;
-    Handler handler;
-  };
+  // Kinds are told apart by their compile-time hashes, the text confirming a match; direct calls
+  // (rather than a table of handlers) leave the processor one indirect branch fewer to predict.
   // The busiest kinds first (one raft.persist per Ready, then an append, a commit and an apply
   // per entry and node); kinds are distinct, so the order changes nothing else.
-  static constexpr Route kRoutes[] = {
-      {"raft.persist", &RaftInvariants::on_persist}, {"raft.append", &RaftInvariants::on_append},
-      {"raft.commit", &RaftInvariants::on_commit},   {"raft.apply", &RaftInvariants::on_apply},
-      {"raft.start", &RaftInvariants::on_start},     {"raft.state", &RaftInvariants::on_state},
-      {"raft.vote", &RaftInvariants::on_vote},       {"raft.truncate", &RaftInvariants::on_truncate},
-      {"raft.compact", &RaftInvariants::on_compact}, {"raft.install_snapshot", &RaftInvariants::on_install_snapshot},
-      {"raft.config", &RaftInvariants::on_config},   {"raft.read_index", &RaftInvariants::on_read_index},
-      {"host.crash", &RaftInvariants::on_crash},     {"host.crash_point", &RaftInvariants::on_crash_point},
-  };
-  for (const Route& route : kRoutes) {
-    if (same(route.kind, record.kind)) {
-      (this->*(route.handler))(id, record);
-      return;
-    }
+  const Name& kind = record.kind;
+  if (same(kind, "raft.persist")) {
+    on_persist(id, record);
+  } else if (same(kind, "raft.append")) {
+    on_append(id, record);
+  } else if (same(kind, "raft.commit")) {
+    on_commit(id, record);
+  } else if (same(kind, "raft.apply")) {
+    on_apply(id, record);
+  } else if (same(kind, "raft.start")) {
+    on_start(id, record);
+  } else if (same(kind, "raft.state")) {
+    on_state(id, record);
+  } else if (same(kind, "raft.vote")) {
+    on_vote(id, record);
+  } else if (same(kind, "raft.truncate")) {
+    on_truncate(id, record);
+  } else if (same(kind, "raft.compact")) {
+    on_compact(id, record);
+  } else if (same(kind, "raft.install_snapshot")) {
+    on_install_snapshot(id, record);
+  } else if (same(kind, "raft.config")) {
+    on_config(id, record);
+  } else if (same(kind, "raft.read_index")) {
+    on_read_index(id, record);
+  } else if (same(kind, "host.crash")) {
+    on_crash(id, record);
+  } else if (same(kind, "host.crash_point")) {
+    on_crash_point(id, record);
   }
 }
 
@@ -75,18 +86,6 @@ RaftInvariants::NodeState& RaftInvariants::node_slow(sim::HostId id) {
     node_cache_.states[id.index] = &state;
   }
   return state;
-}
-
-std::optional<RaftInvariants::LogPoint> RaftInvariants::read_point(const sim::TraceRecord& record,
-                                                                   const Name& index_key, const Name& term_key,
-                                                                   const Name& hash_key) {
-  const std::optional<uint64_t> index = uint_field(record, index_key);
-  const std::optional<uint64_t> term = uint_field(record, term_key);
-  const std::optional<uint64_t> hash = uint_field(record, hash_key);
-  if (!index.has_value() || !term.has_value() || !hash.has_value()) {
-    return std::nullopt;
-  }
-  return LogPoint{*index, *term, *hash};
 }
 
 void RaftInvariants::fail(std::string_view invariant, std::string message, std::vector<sim::HostId> nodes) {

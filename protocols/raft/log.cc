@@ -23,13 +23,18 @@ void RaftLog::recover(const SnapshotMeta& snapshot, std::vector<Entry> entries, 
 }
 
 std::optional<Term> RaftLog::term(LogIndex index) const {
+  const Term* found = find_term(index);
+  return found != nullptr ? std::optional<Term>(*found) : std::nullopt;
+}
+
+const Term* RaftLog::find_term(LogIndex index) const {
   if (index == snapshot_.index) {
-    return snapshot_.term;
+    return &snapshot_.term;
   }
   if (index < snapshot_.index || index > last_index()) {
-    return std::nullopt;
+    return nullptr;
   }
-  return entries_[index.value - snapshot_.index.value - 1].term;
+  return &entries_[index.value - snapshot_.index.value - 1].term;
 }
 
 uint64_t RaftLog::hash(LogIndex index) const {
@@ -103,21 +108,23 @@ std::optional<LogIndex> RaftLog::maybe_append(LogIndex prev_index, Term prev_ter
     truncate_after(prev_index);
   }
   for (const Entry& entry : entries) {
-    const std::optional<Term> existing = term(entry.index);
-    if (existing.has_value() && *existing == entry.term) {
+    // A pointer rather than term()'s optional: the loop is on every append a follower takes, and
+    // the optional, built in memory piece by piece, is copied back whole at once (a stall).
+    const Term* existing = find_term(entry.index);
+    if (existing != nullptr && *existing == entry.term) {
       continue;  // already have it: a duplicate or a reordered older message must not truncate
     }
-    if (existing.has_value()) {
+    if (existing != nullptr) {
       // Raft §5.3: a conflicting entry and everything after it go. Committed entries never
       // conflict with a legitimate leader's.
       CONSIM_ASSERT_MSG(entry.index > committed_, "conflict at a committed index");
       truncate_after(entry.index.prev());
     }
     CONSIM_ASSERT(entry.index == last_index().next());
-    Entry copy = entry;
-    copy.hash = chain_hash(last_hash(), copy);
-    changes_.push_back(LogChange{LogChange::Kind::kAppend, copy.index, copy.term, copy.hash, copy.type});
-    entries_.push_back(std::move(copy));
+    const uint64_t previous_hash = last_hash();
+    Entry& added = entries_.emplace_back(entry);  // copied where it stays
+    added.hash = chain_hash(previous_hash, added);
+    changes_.push_back(LogChange{LogChange::Kind::kAppend, added.index, added.term, added.hash, added.type});
   }
   check_invariants();
   return last_new;

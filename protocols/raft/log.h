@@ -96,6 +96,8 @@ class RaftLog {
  private:
   void truncate_after(LogIndex index);
   void check_invariants() const;
+  // The term at `index`, as term() finds it, or null when unknown.
+  const Term* find_term(LogIndex index) const;
 
   SnapshotMeta snapshot_;
   std::vector<Entry> entries_;  // entries_[i] has index snapshot_.index + 1 + i

@@ -205,10 +205,7 @@ void RaftNode::send(std::shared_ptr<RaftMessage> message) {
   messages_.push_back(Outgoing{to, std::move(message), bytes, Channel::kDatagram});
 }
 
-void RaftNode::drain_log_changes() {
-  if (!log_.has_changes()) {
-    return;  // after most inputs: nothing appended or truncated
-  }
+void RaftNode::trace_log_changes() {
   log_.take_changes(changes_);
   for (const LogChange& change : changes_) {
     if (change.kind == LogChange::Kind::kAppend) {
@@ -352,75 +349,11 @@ Ready RaftNode::ready() {
     broadcast_append();
     drain_log_changes();
   }
-  Ready ready;
-  ready.writes = std::move(spare_writes_);
-  ready.committed = std::move(spare_committed_);
-  bool durable_change = false;
-  using Kind = StorageWrite::Kind;
-  if (disk_log_torn_) {
-    const uint64_t intact = disk_log_last_.value + 1 - disk_log_first_.value;
-    ready.writes.push_back(StorageWrite{Kind::kTruncateSuffix, kLogFile, {}, intact});
-    disk_log_torn_ = false;
-    durable_change = true;
-  }
-  if (snapshot_dirty_) {
-    durable_change = true;
-    ready.writes.push_back(
-        StorageWrite{Kind::kReplace, kSnapshotFile, {store(std::make_shared<SnapshotRecord>(snapshot_))}, 0});
-    const LogIndex covered = snapshot_->meta.index;
-    if (covered >= disk_log_last_) {
-      ready.writes.push_back(StorageWrite{Kind::kRemove, kLogFile, {}, 0});
-      disk_log_first_ = covered.next();
-      disk_log_last_ = covered;
-    } else if (covered >= disk_log_first_) {
-      ready.writes.push_back(
-          StorageWrite{Kind::kTruncatePrefix, kLogFile, {}, covered.value - disk_log_first_.value + 1});
-      disk_log_first_ = covered.next();
-    }
-    snapshot_dirty_ = false;
-  }
-  const LogIndex dirty = log_.dirty_from();
-  if (dirty <= disk_log_last_) {
-    CONSIM_ASSERT(dirty >= disk_log_first_);
-    ready.writes.push_back(StorageWrite{Kind::kTruncateSuffix, kLogFile, {}, dirty.value - disk_log_first_.value});
-    disk_log_last_ = dirty.prev();
-    durable_change = true;
-  }
-  if (log_.last_index() > disk_log_last_) {
-    StorageWrite append{Kind::kAppend, kLogFile, take_records_buffer(), 0};
-    for (LogIndex i = disk_log_last_.next(); i <= log_.last_index(); i = i.next()) {
-      append.records.push_back(store(make_pooled<EntryRecord>(log_.at(i))));
-    }
-    ready.writes.push_back(std::move(append));
-    disk_log_last_ = log_.last_index();
-    durable_change = true;
-  }
-  log_.mark_written();
-  if (term_ != disk_term_ || vote_ != disk_vote_ || log_.committed() != disk_commit_) {
-    const NodeId vote = vote_unpersisted_ ? (term_ == disk_term_ ? disk_vote_ : NodeId{}) : vote_;
-    const HardState state{term_, vote, log_.committed()};
-    durable_change = durable_change || term_ != disk_term_ || vote != disk_vote_;
-    // The configuration in effect after a restart is rebuilt from the log up to the recovered
-    // commit index. A commit index covering a configuration change must not be lost, or the node
-    // would come back with an older configuration than one it already acted in (it may then be
-    // two changes behind, with a quorum that does not overlap the newest one's).
-    for (LogIndex i = std::max(disk_commit_.next(), log_.first_index()); !durable_change && i <= log_.committed();
-         i = i.next()) {
-      durable_change = log_.at(i).type == EntryType::kConfChange;
-    }
-    StorageWrite hard_state{Kind::kReplace, kHardStateFile, take_records_buffer(), 0};
-    hard_state.records.push_back(store(make_pooled<HardStateRecord>(state)));
-    ready.writes.push_back(std::move(hard_state));
-    disk_term_ = term_;
-    disk_vote_ = vote;
-    disk_commit_ = log_.committed();
-  }
+  std::vector<StorageWrite> writes = std::move(spare_writes_);
+  bool durable_change = write_log(writes);
+  durable_change = write_hard_state(writes, durable_change);
   vote_unpersisted_ = false;
-  // Entries, term, vote and snapshots must be durable before anything that depends on them
-  // leaves; a commit index alone need not be (it is re-learned after a crash), as in etcd,
-  // unless it covers a configuration change (above).
-  ready.must_sync = durable_change;
-  if (!ready.writes.empty()) {
+  if (!writes.empty()) {
     emit(Event("raft.persist")
              .add("term", disk_term_)
              .add("vote", static_cast<int64_t>(disk_vote_.value))
@@ -428,34 +361,118 @@ Ready RaftNode::ready() {
              .add("last_index", log_.last_index())
              .add("last_hash", log_.last_hash()));
   }
+  RecordPtr restore;
+  LogIndex restore_index;
   if (restore_ != nullptr) {
-    ready.restore = restore_->data;
-    ready.restore_index = restore_->meta.index;
+    restore = restore_->data;
+    restore_index = restore_->meta.index;
     restore_ = nullptr;
   }
-  log_.take_committed(handed_out_);
-  if (!handed_out_.empty()) {
-    emit(Event("raft.apply")
-             .add("first", handed_out_.front().index)
-             .add("last", handed_out_.back().index)
-             .add("last_term", handed_out_.back().term)
-             .add("last_hash", handed_out_.back().hash));
+  std::vector<Committed> committed = std::move(spare_committed_);
+  hand_out_committed(committed);
+  ready_in_flight_ = true;
+  // Built once, from the batch's parts (nothing is zeroed and then overwritten). Moved from, the
+  // members' vectors are left empty, as the next batch needs them. Entries, term, vote and
+  // snapshots must be durable before anything that depends on them leaves; a commit index alone
+  // need not be (it is re-learned after a crash), as in etcd, unless it covers a configuration
+  // change (write_hard_state()).
+  return Ready{.writes = std::move(writes),
+               .must_sync = durable_change,
+               .events = std::move(events_),
+               .messages = std::move(messages_),
+               .disconnects = {},
+               .restore = std::move(restore),
+               .restore_index = restore_index,
+               .restore_empty = false,
+               .cancel_waiting_reads = false,
+               .committed = std::move(committed),
+               .reads = std::move(reads_),
+               .rejections = std::move(rejections_)};
+}
+
+bool RaftNode::write_log(std::vector<StorageWrite>& writes) {
+  bool durable_change = false;
+  using Kind = StorageWrite::Kind;
+  if (disk_log_torn_) {
+    const uint64_t intact = disk_log_last_.value + 1 - disk_log_first_.value;
+    writes.push_back(StorageWrite{Kind::kTruncateSuffix, kLogFile, {}, intact});
+    disk_log_torn_ = false;
+    durable_change = true;
   }
+  if (snapshot_dirty_) {
+    durable_change = true;
+    writes.push_back(
+        StorageWrite{Kind::kReplace, kSnapshotFile, {store(std::make_shared<SnapshotRecord>(snapshot_))}, 0});
+    const LogIndex covered = snapshot_->meta.index;
+    if (covered >= disk_log_last_) {
+      writes.push_back(StorageWrite{Kind::kRemove, kLogFile, {}, 0});
+      disk_log_first_ = covered.next();
+      disk_log_last_ = covered;
+    } else if (covered >= disk_log_first_) {
+      writes.push_back(StorageWrite{Kind::kTruncatePrefix, kLogFile, {}, covered.value - disk_log_first_.value + 1});
+      disk_log_first_ = covered.next();
+    }
+    snapshot_dirty_ = false;
+  }
+  const LogIndex dirty = log_.dirty_from();
+  if (dirty <= disk_log_last_) {
+    CONSIM_ASSERT(dirty >= disk_log_first_);
+    writes.push_back(StorageWrite{Kind::kTruncateSuffix, kLogFile, {}, dirty.value - disk_log_first_.value});
+    disk_log_last_ = dirty.prev();
+    durable_change = true;
+  }
+  if (log_.last_index() > disk_log_last_) {
+    // Filled where it stays (as the hard state is): moving a write just filled would read back at
+    // once what was just written (see Event::add).
+    StorageWrite& append = add_write(writes, Kind::kAppend, kLogFile);
+    for (LogIndex i = disk_log_last_.next(); i <= log_.last_index(); i = i.next()) {
+      append.records.push_back(store(make_pooled<EntryRecord>(log_.at(i))));
+    }
+    disk_log_last_ = log_.last_index();
+    durable_change = true;
+  }
+  log_.mark_written();
+  return durable_change;
+}
+
+bool RaftNode::write_hard_state(std::vector<StorageWrite>& writes, bool durable_change) {
+  if (term_ == disk_term_ && vote_ == disk_vote_ && log_.committed() == disk_commit_) {
+    return durable_change;
+  }
+  const NodeId vote = vote_unpersisted_ ? (term_ == disk_term_ ? disk_vote_ : NodeId{}) : vote_;
+  const HardState state{term_, vote, log_.committed()};
+  durable_change = durable_change || term_ != disk_term_ || vote != disk_vote_;
+  // The configuration in effect after a restart is rebuilt from the log up to the recovered
+  // commit index. A commit index covering a configuration change must not be lost, or the node
+  // would come back with an older configuration than one it already acted in (it may then be
+  // two changes behind, with a quorum that does not overlap the newest one's).
+  for (LogIndex i = std::max(disk_commit_.next(), log_.first_index()); !durable_change && i <= log_.committed();
+       i = i.next()) {
+    durable_change = log_.at(i).type == EntryType::kConfChange;
+  }
+  add_write(writes, StorageWrite::Kind::kReplace, kHardStateFile)
+      .records.push_back(store(make_pooled<HardStateRecord>(state)));
+  disk_term_ = term_;
+  disk_vote_ = vote;
+  disk_commit_ = log_.committed();
+  return durable_change;
+}
+
+void RaftNode::hand_out_committed(std::vector<Committed>& committed) {
+  log_.take_committed(handed_out_);
+  if (handed_out_.empty()) {
+    return;
+  }
+  emit(Event("raft.apply")
+           .add("first", handed_out_.front().index)
+           .add("last", handed_out_.back().index)
+           .add("last_term", handed_out_.back().term)
+           .add("last_hash", handed_out_.back().hash));
   for (const Entry& entry : handed_out_) {
     const bool for_application = entry.type == EntryType::kNormal || entry.type == EntryType::kRead;
-    ready.committed.push_back(
+    committed.push_back(
         Committed{entry.index, entry.term, for_application ? entry.command : nullptr, entry.request, entry.origin});
   }
-  ready.events = std::move(events_);
-  ready.messages = std::move(messages_);
-  ready.reads = std::move(reads_);
-  ready.rejections = std::move(rejections_);
-  events_.clear();
-  messages_.clear();
-  reads_.clear();
-  rejections_.clear();
-  ready_in_flight_ = true;
-  return ready;
 }
 
 void RaftNode::recycle(Ready&& done) {
@@ -482,13 +499,15 @@ void RaftNode::recycle(Ready&& done) {
   reuse(rejections_, done.rejections);
 }
 
-std::vector<StoredRecord> RaftNode::take_records_buffer() {
-  if (spare_records_.empty()) {
-    return {};
+StorageWrite& RaftNode::add_write(std::vector<StorageWrite>& writes, StorageWrite::Kind kind, const char* file) {
+  StorageWrite& write = writes.emplace_back();
+  write.kind = kind;
+  write.file = file;
+  if (!spare_records_.empty()) {
+    write.records.swap(spare_records_.back());
+    spare_records_.pop_back();
   }
-  std::vector<StoredRecord> buffer = std::move(spare_records_.back());
-  spare_records_.pop_back();
-  return buffer;
+  return write;
 }
 
 void RaftNode::advance() {

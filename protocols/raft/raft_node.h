@@ -85,8 +85,20 @@ class RaftNode final : public Node {
   // the busiest messages (appends, heartbeats and their answers) skip a move and a destruction.
   static std::shared_ptr<RaftMessage> make_message(MessageType type, NodeId to);
   void send(std::shared_ptr<RaftMessage> message);
-  void emit(Event event) { events_.push_back(std::move(event)); }
-  void drain_log_changes();
+  void emit(Event&& event) { events_.push_back(std::move(event)); }
+  // ready(), step by step: what the log and the hard state need written (each returns whether the
+  // batch must be synced before it goes on), and the committed entries for the application.
+  bool write_log(std::vector<StorageWrite>& writes);
+  bool write_hard_state(std::vector<StorageWrite>& writes, bool durable_change);
+  void hand_out_committed(std::vector<Committed>& committed);
+  // Traces what the log appended or truncated since the last call. Inline: it runs after every
+  // input, and nearly always finds nothing to do.
+  void drain_log_changes() {
+    if (log_.has_changes()) {
+      trace_log_changes();
+    }
+  }
+  void trace_log_changes();
   void reset(Term term);
   void become_follower(Term term, NodeId leader);
   void become_pre_candidate();
@@ -139,6 +151,8 @@ class RaftNode final : public Node {
   void serve_read_index(const ClientRequest& request, NodeId origin);
   void release_pending_reads();
   void handle_read_acks(NodeId from, uint64_t context);
+  // Whether the nodes in `acks` (the leader included) confirm a read round: a quorum.
+  bool acknowledged_by_quorum(const std::set<NodeId>& acks) const;
   void finish_read(const PendingRead& read);
   bool lease_valid() const;
   void handle_read_index_response(const RaftMessage& message);
@@ -186,7 +200,8 @@ class RaftNode final : public Node {
   // on nearly every Ready): at most kSpareRecordsMax are kept.
   static constexpr size_t kSpareRecordsMax = 8;
   std::vector<std::vector<StoredRecord>> spare_records_;
-  std::vector<StoredRecord> take_records_buffer();
+  // Appends an empty write of `kind` to `file`, its record list a spare one.
+  StorageWrite& add_write(std::vector<StorageWrite>& writes, StorageWrite::Kind kind, const char* file);
   std::vector<Committed> spare_committed_;
   std::vector<ReadReady> reads_;
   std::vector<Rejection> rejections_;

@@ -51,17 +51,27 @@ void RaftNode::serve_read_index(const ClientRequest& request, NodeId origin) {
     return;
   }
   PendingRead pending{request, origin, log_.committed(), {config_.id}};
-  std::map<NodeId, bool> votes;
-  for (const NodeId member : cluster_.members()) {
-    votes[member] = member == config_.id;
-  }
-  if (vote_result(cluster_, votes) == VoteResult::kWon) {
+  if (acknowledged_by_quorum(pending.acks)) {
     finish_read(pending);  // a single voter confirms its own leadership
     return;
   }
   const uint64_t context = next_read_context_++;
   reads_in_flight_.emplace(context, std::move(pending));
   broadcast_heartbeat(context);
+}
+
+bool RaftNode::acknowledged_by_quorum(const std::set<NodeId>& acks) const {
+  // vote_result() with a vote for each member, granted when it acknowledged, counted without
+  // building that map: a majority of the voters, of both halves when joint (an empty half needs
+  // nobody). Asked on every heartbeat answer that carries a read round.
+  auto majority_of = [&acks](const std::vector<NodeId>& voters) {
+    size_t acknowledged = 0;
+    for (const NodeId voter : voters) {
+      acknowledged += acks.count(voter);
+    }
+    return voters.empty() || acknowledged >= voters.size() / 2 + 1;
+  };
+  return majority_of(cluster_.voters) && majority_of(cluster_.voters_outgoing);
 }
 
 void RaftNode::release_pending_reads() {
@@ -78,11 +88,7 @@ void RaftNode::handle_read_acks(NodeId from, uint64_t context) {
     return;
   }
   it->second.acks.insert(from);
-  std::map<NodeId, bool> votes;
-  for (const NodeId member : cluster_.members()) {
-    votes[member] = it->second.acks.count(member) != 0;
-  }
-  if (vote_result(cluster_, votes) != VoteResult::kWon) {
+  if (!acknowledged_by_quorum(it->second.acks)) {
     return;
   }
   // A quorum answered the round of `context` after it was sent, so the leader was still the

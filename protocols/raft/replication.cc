@@ -1,5 +1,6 @@
 // Log replication and commitment (Raft §5.3, §5.4.2; etcd's progress tracking).
 #include <algorithm>
+#include <iterator>
 
 #include "base/assert.h"
 #include "protocols/raft/quorum.h"
@@ -291,9 +292,18 @@ void RaftNode::handle_heartbeat_response(const RaftMessage& message) {
 }
 
 bool RaftNode::maybe_commit() {
-  const LogIndex candidate = committed_index_by(cluster_, [this](NodeId peer) {
-    auto it = progress_.find(peer);
-    return it == progress_.end() ? LogIndex{} : it->second.match();
+  // Voters are asked for in ascending order (configurations keep them sorted), as progress_ holds
+  // them: a cursor walks the map instead of a lookup per voter. It starts over when asked for a
+  // smaller node (the outgoing half of a joint configuration), so any order gives the right match.
+  auto cursor = progress_.begin();
+  const LogIndex candidate = committed_index_by(cluster_, [this, &cursor](NodeId peer) {
+    if (cursor != progress_.begin() && std::prev(cursor)->first >= peer) {
+      cursor = progress_.begin();
+    }
+    while (cursor != progress_.end() && cursor->first < peer) {
+      ++cursor;
+    }
+    return cursor != progress_.end() && cursor->first == peer ? cursor->second.match() : LogIndex{};
   });
   if (candidate <= log_.committed() || candidate > log_.last_index()) {
     return false;

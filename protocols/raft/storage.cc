@@ -9,11 +9,6 @@ uint64_t HardStateRecord::digest() const {
          state_.commit.value;
 }
 
-StoredRecord store(RecordPtr record) {
-  const uint32_t bytes = record->bytes();
-  return StoredRecord{std::move(record), bytes, false};
-}
-
 namespace {
 
 // The last intact record of a single-record file, or null.

@@ -211,6 +211,58 @@ TEST(EventQueue, SizeNextTimeAndTotalsSkipCancelledEvents) {
   EXPECT_EQ(queue.scheduled_total(), 2u);
 }
 
+// Once cancelled entries outnumber the live ones they are swept out of the heap in one go; the
+// order of what remains, the ids, and slot reuse must be as if each had been skipped at the top.
+TEST(EventQueue, SweepingCancelledEventsKeepsOrderIdsAndSlots) {
+  EventQueue queue;
+  ReferenceQueue reference;
+  std::vector<EventId> ids;
+  std::vector<uint64_t> ran;
+  auto schedule = [&](int64_t time_ns) {
+    const uint64_t seq = reference.schedule(time_ns);
+    ids.push_back(queue.schedule(at_ns(time_ns), [&ran, seq] { ran.push_back(seq); }));
+  };
+  for (int64_t i = 0; i < 200; ++i) {
+    schedule(i * 7 % 101);  // ties among 101 times
+  }
+  // Cancel three of every four: the live ones soon fall behind, so several sweeps happen.
+  for (uint64_t seq = 1; seq <= 200; ++seq) {
+    if (seq % 4 != 0) {
+      EXPECT_TRUE(queue.cancel(ids[seq - 1]));
+      EXPECT_TRUE(reference.cancel(seq));
+    }
+    EXPECT_EQ(queue.size(), reference.live());
+  }
+  for (uint64_t seq = 1; seq <= 200; ++seq) {
+    EXPECT_EQ(queue.pending(ids[seq - 1]), reference.pending(seq));
+    EXPECT_EQ(queue.cancel(ids[seq - 1]), reference.cancel(seq));  // the live ones go too, now
+  }
+  EXPECT_TRUE(queue.empty());
+  EXPECT_EQ(queue.next_time(), SimTime::max());
+  // Freed slots serve new events; none of the old ids names one of them.
+  for (int64_t i = 0; i < 60; ++i) {
+    schedule(i * 13 % 17);
+  }
+  for (uint64_t seq = 1; seq <= 200; ++seq) {
+    EXPECT_FALSE(queue.pending(ids[seq - 1]));
+  }
+  for (uint64_t seq = 201; seq <= 260; seq += 3) {
+    EXPECT_TRUE(queue.cancel(ids[seq - 1]));
+    EXPECT_TRUE(reference.cancel(seq));
+  }
+  std::vector<uint64_t> expected;
+  while (const std::optional<ReferenceEvent> earliest = reference.earliest()) {
+    expected.push_back(earliest->seq);
+    reference.mark_popped(earliest->seq);
+  }
+  SimTime at;
+  EventQueue::Callback callback;
+  while (queue.pop(at, callback)) {
+    callback();
+  }
+  EXPECT_EQ(ran, expected);
+}
+
 TEST(EventQueue, IdsCarryIncreasingSequencesFromOne) {
   EventQueue queue;
   EXPECT_EQ(queue.schedule(at_ns(9), [] {}).seq, 1u);

@@ -192,11 +192,10 @@ TEST(Trace, ObserversDoNotChangeTheDigest) {
 }
 
 // Records nobody reads are only hashed; the digest must not tell the difference, for every
-// type of field (the hash-only path folds typed values, the kept path folds stored ones).
-TEST(Trace, HashOnlyEventsFoldExactlyLikeKeptOnes) {
-  auto build = [](TraceEvent::Keep keep, int i) {
-    return TraceEvent("net.send", keep)
-        .node(HostId{static_cast<uint32_t>(i % 12)})
+// type of field (DigestOnlyEvent folds typed values, TraceEvent folds stored ones).
+TEST(Trace, DigestOnlyEventsFoldExactlyLikeKeptOnes) {
+  auto build = [](auto& record, int i) {
+    record.node(HostId{static_cast<uint32_t>(i % 12)})
         .add("to", HostId{static_cast<uint32_t>(i * 7)})
         .add("id", static_cast<uint64_t>(i) << 40)
         .add("neg", -i)
@@ -211,12 +210,37 @@ TEST(Trace, HashOnlyEventsFoldExactlyLikeKeptOnes) {
   Trace kept;
   kept.keep_records(true);
   for (int i = 0; i < 40; ++i) {
-    hashed.emit(SimTime{i}, build(TraceEvent::Keep::hash_only, i));
-    kept.emit(SimTime{i}, build(TraceEvent::Keep::fields, i));
+    DigestOnlyEvent digest_only("net.send");
+    build(digest_only, i);
+    hashed.emit(SimTime{i}, digest_only);
+    TraceEvent event("net.send");
+    build(event, i);
+    kept.emit(SimTime{i}, std::move(event));
   }
+  // A record without a node folds as one, too.
+  hashed.emit(SimTime{40}, DigestOnlyEvent("timer.fire").add("tag", 1));
+  kept.emit(SimTime{40}, TraceEvent("timer.fire").add("tag", 1));
   EXPECT_EQ(format_digest(hashed.digest()), format_digest(kept.digest()));
   EXPECT_EQ(format_digest(digest_of(kept.records())), format_digest(kept.digest()));
-  EXPECT_EQ(hashed.count(), 40u);
+  EXPECT_EQ(hashed.count(), 41u);
+}
+
+// Simulator::record() builds a TraceEvent only for a kind someone reads, and the digest is the
+// same either way.
+TEST(Trace, RecordBuildsFieldsOnlyForReadKinds) {
+  auto run = [](bool subscribe) {
+    Simulator sim(1);
+    std::vector<std::string> seen;
+    if (subscribe) {
+      sim.trace().subscribe([&](const TraceRecord& record) { seen.push_back(record.kind.str()); }, {"net."});
+    }
+    sim.record("net.send", [](auto& record) { record.node(HostId{1}).add("id", 7).add("msg", "Heartbeat"); });
+    sim.record("timer.fire", [](auto& record) { record.node(HostId{0}).add("tag", 1); });
+    EXPECT_EQ(seen, subscribe ? std::vector<std::string>{"net.send"} : std::vector<std::string>{});
+    EXPECT_EQ(sim.trace().count(), 2u);
+    return sim.trace().digest();
+  };
+  EXPECT_EQ(format_digest(run(false)), format_digest(run(true)));
 }
 
 TEST(Trace, SubscribersWithKindsSeeOnlyThoseKinds) {
@@ -227,9 +251,9 @@ TEST(Trace, SubscribersWithKindsSeeOnlyThoseKinds) {
   EXPECT_TRUE(sim.trace().wants("raft.commit"));
   EXPECT_TRUE(sim.trace().wants("host.crash_point"));
   EXPECT_FALSE(sim.trace().wants("net.send"));
-  sim.emit(sim.event("net.send").add("id", 1));
+  sim.record("net.send", [](auto& record) { record.add("id", 1); });
   sim.emit(TraceEvent("raft.commit").add("index", 3));
-  sim.emit(sim.event("host.crash"));
+  sim.record("host.crash", [](auto&) {});
   sim.emit(TraceEvent("host.restart"));
   EXPECT_EQ(seen, (std::vector<std::string>{"raft.commit", "host.crash"}));
   EXPECT_EQ(sim.trace().count(), 4u);
