@@ -149,8 +149,29 @@ void NodeHost::with_node(const std::function<void(protocols::Node&)>& input) {
 
 void NodeHost::pump() {
   while (context_.alive() && !executing_.has_value() && node_->has_ready()) {
-    start_ready();
+    if (node_->take_messages_only(messages_only_)) {
+      send_messages_only();
+    } else {
+      start_ready();
+    }
   }
+}
+
+void NodeHost::send_messages_only() {
+  // The steps finish_ready() takes for a Ready of messages alone, with the same crash points.
+  // After a crash the host is gone: nothing of it is touched.
+  if (crashed_before("send")) {
+    return;
+  }
+  for (protocols::Outgoing& outgoing : messages_only_) {
+    send(outgoing);
+  }
+  messages_only_.clear();
+  if (crashed_before("advance")) {
+    return;
+  }
+  node_->advance();
+  maybe_compact();
 }
 
 bool NodeHost::crash_point_strikes(std::string_view step) {

@@ -97,6 +97,8 @@ class NodeHost final : public sim::Process {
   void pump();
   void start_ready();
   void finish_ready();
+  // A batch of messages alone (Node::take_messages_only), as finish_ready() executes it.
+  void send_messages_only();
   // Whether the machine is down, or a crash point struck it right before `step`. Inline: asked
   // before every step of every Ready, and nearly always answered by the first two checks.
   bool crashed_before(std::string_view step) {
@@ -125,7 +127,8 @@ class NodeHost final : public sim::Process {
   std::unique_ptr<protocols::Node> node_;
   std::unique_ptr<Application> application_;
 
-  std::optional<protocols::Ready> executing_;  // the Ready between ready() and advance()
+  std::optional<protocols::Ready> executing_;       // the Ready between ready() and advance()
+  std::vector<protocols::Outgoing> messages_only_;  // send_messages_only()'s batch (a reused buffer)
   std::optional<sim::SyncId> awaiting_sync_;
   std::vector<protocols::ReadReady> reads_waiting_;  // until the application catches up
   uint64_t applied_since_snapshot_ = 0;

@@ -84,6 +84,11 @@ class Node {
   // Hands an executed batch back before advance(), so that its buffers can serve the next
   // ready() instead of being freed and allocated again. Optional for the host and the node.
   virtual void recycle(Ready&& /*done*/) {}
+  // The commonest batch without building a Ready: when everything the node has ready is
+  // messages (nothing to write, sync, trace, apply, read or reject), moves them into `out`
+  // (empty on entry) and returns true. The host sends them, then calls advance() as after a
+  // Ready. A node that does not offer this returns false, and the host asks for ready().
+  virtual bool take_messages_only(std::vector<Outgoing>& /*out*/) { return false; }
 
   virtual NodeStatus status() const = 0;
 };

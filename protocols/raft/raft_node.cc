@@ -475,6 +475,24 @@ void RaftNode::hand_out_committed(std::vector<Committed>& committed) {
   }
 }
 
+// What ready() does when it finds nothing but messages: the log is marked written and the vote
+// settled as there (both already so, as nothing is to be written), and no event is traced.
+bool RaftNode::take_messages_only(std::vector<Outgoing>& out) {
+  CONSIM_ASSERT(out.empty());
+  if (ready_in_flight_ || messages_.empty() || broadcast_pending_ || log_.has_changes() || !events_.empty() ||
+      !reads_.empty() || !rejections_.empty() || snapshot_dirty_ || restore_ != nullptr || disk_log_torn_ ||
+      log_.dirty_from() <= log_.last_index() || log_.dirty_from() <= disk_log_last_ ||
+      log_.last_index() > disk_log_last_ || term_ != disk_term_ || vote_ != disk_vote_ ||
+      log_.committed() != disk_commit_ || log_.has_committed_to_apply()) {
+    return false;
+  }
+  log_.mark_written();
+  vote_unpersisted_ = false;
+  ready_in_flight_ = true;
+  out.swap(messages_);
+  return true;
+}
+
 void RaftNode::recycle(Ready&& done) {
   // Buffers only: what the batch held is dropped. Members that filled up again meanwhile keep
   // their own buffers.

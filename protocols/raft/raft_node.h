@@ -46,6 +46,7 @@ class RaftNode final : public Node {
   Ready ready() override;
   void advance() override;
   void recycle(Ready&& done) override;
+  bool take_messages_only(std::vector<Outgoing>& out) override;
   NodeStatus status() const override;
 
   // --- Raft-specific inputs
