@@ -333,7 +333,6 @@ class Schedule {
   MembershipFault membership_change();
   void change_during_handover(double at_ms);
   void final_heal(std::span<const FuzzFault> enabled);
-  void drop_crashes_during_pauses();
 
   bool enabled(FuzzFault kind) const { return std::find(enabled_.begin(), enabled_.end(), kind) != enabled_.end(); }
 
@@ -793,28 +792,6 @@ void Schedule::final_heal(std::span<const FuzzFault> enabled) {
   }
 }
 
-// Works around a checker limitation (reported; remove once committed_is_durable knows): a
-// machine that crashes while paused may have had a sync complete during the pause whose Ready
-// never ran, so its restart recovers more than the trace ever showed durable, and the
-// invariant's restart check fires on a correct node. So no crash strikes while a pause lasts.
-void Schedule::drop_crashes_during_pauses() {
-  std::vector<std::pair<double, double>> pauses;
-  for (const Fault& fault : faults_) {
-    if (const auto* pause = std::get_if<PauseFault>(&fault.action)) {
-      pauses.emplace_back(fault.at_ms, fault.at_ms + pause->for_ms);
-    }
-  }
-  const auto crashes_while_paused = [&](const Fault& fault) {
-    const auto* disk = std::get_if<DiskFault>(&fault.action);
-    if (!std::holds_alternative<CrashFault>(fault.action) && (disk == nullptr || !disk->lose_unsynced)) {
-      return false;
-    }
-    return std::any_of(pauses.begin(), pauses.end(),
-                       [&](const auto& pause) { return fault.at_ms >= pause.first && fault.at_ms <= pause.second; });
-  };
-  faults_.erase(std::remove_if(faults_.begin(), faults_.end(), crashes_while_paused), faults_.end());
-}
-
 std::vector<Fault> Schedule::draw(std::span<const FuzzFault> enabled) {
   if (enabled.empty() || window_.heal_ms <= window_.start_ms) {
     return {};
@@ -831,7 +808,6 @@ std::vector<Fault> Schedule::draw(std::span<const FuzzFault> enabled) {
     const FuzzFault kind = enabled[weighted(rng_, weights)];
     fault(kind, time());
   }
-  drop_crashes_during_pauses();
   final_heal(enabled);
   // Faults at the same instant keep the order they were drawn in (the loader's rule too).
   std::stable_sort(faults_.begin(), faults_.end(), [](const Fault& a, const Fault& b) { return a.at_ms < b.at_ms; });

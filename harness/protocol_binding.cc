@@ -95,7 +95,7 @@ class RaftBinding final : public ProtocolBinding {
   std::unique_ptr<InvariantChecker> make_invariants() const override {
     return std::make_unique<InvariantsOf<checkers::RaftInvariants>>();
   }
-  std::vector<std::string> invariant_kinds() const override { return {"raft.", "host."}; }
+  std::vector<std::string> invariant_kinds() const override { return checkers::RaftInvariants::kinds(); }
 
   void change_membership(protocols::Node& leader, protocols::RequestId id, MembershipFault::Change change,
                          protocols::NodeId target) const override {

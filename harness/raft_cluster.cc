@@ -32,7 +32,7 @@ RaftCluster::RaftCluster(const RaftClusterOptions& options)
     return std::make_unique<CommandLog>(
         id, [this](NodeId node, LogIndex index, std::optional<uint64_t> value) { on_applied(node, index, value); });
   };
-  start(make_node, make_application, {"raft.", "host."},
+  start(make_node, make_application, checkers::RaftInvariants::kinds(),
         [this](const sim::TraceRecord& record) { invariants_.observe(record); });
 }
 

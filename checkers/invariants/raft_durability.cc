@@ -20,6 +20,7 @@ void RaftInvariants::on_persist(sim::HostId id, const sim::TraceRecord& record) 
     return;
   }
   try_resolve(id, true);  // the end of a Ready: every commit in it has its entries by now
+  node(id).synced_unreported = false;
   if (!ok() || !check_term(id, *term, "raft.persist")) {
     return;
   }
@@ -79,6 +80,11 @@ void RaftInvariants::on_crash(sim::HostId id, const sim::TraceRecord& record) {
   NodeState& state = node(id);
   state.role.clear();
   state.config.reset();
+  // A paused host's disk goes on syncing; the Ready waiting for that sync never traced its
+  // events (what it appended, truncated and persisted), yet the disk keeps them.
+  if (std::exchange(state.synced_unreported, false)) {
+    state.events_lost = true;
+  }
 }
 
 void RaftInvariants::on_crash_point(sim::HostId id, const sim::TraceRecord& record) {

@@ -74,6 +74,8 @@ void RaftInvariants::dispatch(sim::HostId id, const sim::TraceRecord& record) {
     on_crash(id, record);
   } else if (same(kind, "host.crash_point")) {
     on_crash_point(id, record);
+  } else if (same(kind, "disk.synced")) {
+    node(id).synced_unreported = true;
   }
 }
 

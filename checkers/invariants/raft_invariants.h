@@ -69,6 +69,9 @@ class RaftInvariants {
   // Feed every record of the trace, from the first, in order. After the first violation the
   // checker only counts records.
   void observe(const sim::TraceRecord& record);
+  // The kinds of record the checker reads (prefixes, for Trace::subscribe): the nodes' own, the
+  // hosts' crashes and restarts, and the disks' completed syncs.
+  static std::vector<std::string> kinds() { return {"raft.", "host.", "disk.synced"}; }
   // The trace ended: judges commits still waiting for their Ready's end.
   void finish();
 
@@ -110,6 +113,9 @@ class RaftInvariants {
     std::optional<Voters> config;
     std::vector<PendingCommit> pending;
     bool events_lost = false;  // crashed after a sync, before that Ready's events
+    // A sync completed whose Ready has not traced its events yet (its raft.persist): a crash
+    // now loses them, as when the host is paused while its disk finishes the sync.
+    bool synced_unreported = false;
     // The last vote record_vote() accepted from this node: every raft.persist repeats it, and a
     // repeat needs no lookup in votes_ (it is there, for the same candidate).
     std::optional<std::pair<uint64_t, sim::HostId>> last_vote;

@@ -135,6 +135,9 @@ class Script {
   size_t config(int node, const std::string& voters) { return add(node, "raft.config", {{"voters", voters}}); }
   size_t crash(int node) { return add(node, "host.crash", {{"incarnation", int64_t{1}}}); }
   size_t crash_point(int node, const std::string& step) { return add(node, "host.crash_point", {{"step", step}}); }
+  size_t synced(int node) {
+    return add(node, "disk.synced", {{"sync", int64_t{1}}, {"durable_writes", int64_t{1}}, {"lying", false}});
+  }
   // host.restart then raft.start with what the model's disk holds.
   size_t restart(int node, int64_t term, int vote_for, int64_t commit_index) {
     add(node, "host.restart", {{"incarnation", int64_t{2}}});
@@ -552,6 +555,41 @@ TEST(RaftInvariants, UntracedSuffixWithoutCrashBeforeEventsViolatesDurability) {
 TEST(RaftInvariants, CrashBeforeEventsMustStillKeepCommittedEntries) {
   Script s = committed_on_two();
   s.crash_point(2, "events");
+  s.crash(2);
+  s.lose_after(2, 0);
+  const size_t start = s.restart(2, 1, 1, 0);
+  expect_violation(s, "committed_is_durable", {2}, start);
+}
+
+// A paused host's disk finishes a sync; the host crashes before it runs the rest of that Ready
+// (its events). The synced suffix is on disk though the trace never showed it.
+TEST(RaftInvariants, CrashAfterASyncBeforeItsEventsAllowsAnUntracedSuffix) {
+  Script s = committed_on_two();
+  s.append_untraced(2, 1, 3);  // index 2, synced; its event waits for the paused host
+  s.synced(2);
+  s.crash(2);
+  s.restart(2, 1, 1, 1);
+  s.state(2, "follower", 1);
+  s.replicate({1}, 1, 3);
+  s.commit(1, 2, true);
+  s.persist(1, 1);
+  expect_pass(s);
+}
+
+// Once the sync's Ready traced its events (raft.persist), the restart is checked exactly again.
+TEST(RaftInvariants, SyncFollowedByItsEventsKeepsTheExactRestartCheck) {
+  Script s = committed_on_two();
+  s.synced(2);
+  s.persist(2, 1, 1);
+  s.append_untraced(2, 1, 3);
+  s.crash(2);
+  const size_t start = s.restart(2, 1, 1, 1);
+  expect_violation(s, "committed_is_durable", {2}, start);
+}
+
+TEST(RaftInvariants, CrashAfterAnUnreportedSyncMustStillKeepCommittedEntries) {
+  Script s = committed_on_two();
+  s.synced(2);
   s.crash(2);
   s.lose_after(2, 0);
   const size_t start = s.restart(2, 1, 1, 0);
