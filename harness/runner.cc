@@ -329,16 +329,22 @@ void ScenarioRun::liveness_phase() {
   probe.f = scenario_.service == "znode" ? "set" : "write";
   probe.key = scenario_.service == "znode" ? "/probe" : "probe";
   probe.value = 0;
-  uint64_t request = 0;
+  // Every attempt stays in the running: on slow disks a write takes longer to commit than the
+  // interval between attempts, and only waiting for the newest would never see one finish.
+  std::vector<uint64_t> requests;
+  const auto committed = [&] {
+    return std::any_of(requests.begin(), requests.end(),
+                       [&](uint64_t request) { return gateway_->probe_outcome(request) != nullptr; });
+  };
   SimTime retry_at = leader_at;
   const bool ran = run_until(commit_deadline, [&] {
-    if (request != 0 && gateway_->probe_outcome(request) != nullptr) {
+    if (committed()) {
       return true;
     }
     if (sim_.now() >= retry_at) {  // (re)submit to whoever leads now
       retry_at = sim_.now() + Duration::millis(100);
       if (const uint32_t node = leader(); node != 0) {
-        request = gateway_->submit_probe(*host(node), probe);
+        requests.push_back(gateway_->submit_probe(*host(node), probe));
       }
     }
     return false;
@@ -346,7 +352,7 @@ void ScenarioRun::liveness_phase() {
   if (!ran) {
     return;
   }
-  if (request == 0 || gateway_->probe_outcome(request) == nullptr) {
+  if (!committed()) {
     liveness_ = {"liveness", "fail",
                  "a leader was elected " + std::to_string((leader_at - healed_at).ns / 1'000'000) +
                      " ms after the final heal, but no write committed within " +
