@@ -31,6 +31,9 @@
 namespace consim::harness {
 namespace {
 
+// How long an expiry proposed to a leader that still leads waits before it is proposed again.
+constexpr Duration kExpiryRetry = Duration::seconds(1);
+
 sim::DiskParams disk_params(const DiskSpec& spec) {
   sim::DiskParams params;
   if (spec.sync_ms_min) params.sync_latency_min = scenario_ms(*spec.sync_ms_min);
@@ -99,7 +102,15 @@ class ScenarioRun {
   SimTime next_progress_;
   uint64_t next_housekeeping_request_ = 1;
   uint64_t next_membership_request_ = 1;
-  std::set<uint64_t> expiries_recorded_;          // leases or sessions whose expiry is in the history
+  std::set<uint64_t> expiries_recorded_;  // leases or sessions whose expiry is in the history
+  // The expiries proposed and not yet applied by the leader: which leader took each, and when.
+  // One proposal per leader is enough (it commits, or that leader loses its log's tail); a new
+  // leader, or a long wait, proposes again.
+  struct ProposedExpiry {
+    uint32_t leader = 0;
+    SimTime at;
+  };
+  std::map<uint64_t, ProposedExpiry> expiries_proposed_;
   uint64_t next_expiry_process_ = 1'000'000'000;  // far above any client's process ids
 };
 
@@ -270,7 +281,21 @@ void ScenarioRun::housekeeping() {
   }
   NodeHost* server = host(node);
   const auto& app = static_cast<const ExactlyOnce&>(server->application()).inner();
-  for (Expiry& expiry : binding_->expiry_commands(app, server->local_now().ns)) {
+  std::vector<Expiry> expiries = binding_->expiry_commands(app, server->local_now().ns);
+  // Forget the expiries that took effect (or were overtaken by a keep-alive): those no longer due.
+  std::erase_if(expiries_proposed_, [&](const auto& entry) {
+    return std::none_of(expiries.begin(), expiries.end(),
+                        [&](const Expiry& expiry) { return expiry.target == entry.first; });
+  });
+  for (Expiry& expiry : expiries) {
+    // Proposing it again at every round while it waits to commit would feed a slow log faster
+    // than it commits, and sessions expire faster still as their keep-alives queue behind.
+    const auto proposed = expiries_proposed_.find(expiry.target);
+    if (proposed != expiries_proposed_.end() && proposed->second.leader == node &&
+        sim_.now() - proposed->second.at < kExpiryRetry) {
+      continue;
+    }
+    expiries_proposed_[expiry.target] = ProposedExpiry{node, sim_.now()};
     // What the expiry may delete goes into the history once, as operations of processes of
     // their own that never complete: the checker may place them anywhere from now on, or not
     // at all (the expiry may lose a race with a keep-alive, or never commit).
