@@ -530,12 +530,27 @@ TEST(RaftInvariants, RestartWithTheDurableLogIsFine) {
   expect_pass(s);
 }
 
-// A crash between a Ready's sync and its events leaves durable entries the trace never showed.
-TEST(RaftInvariants, CrashBeforeEventsAllowsAnUntracedSuffix) {
+// A crash between a Ready's sync and its events leaves durable entries the trace never showed:
+// either a crash point right before the events, or a sync that completed while the host was
+// paused (the disk goes on; the Ready waits for the host) and a crash before the pause ended.
+enum class EventsLost { kCrashPointBeforeEvents, kSyncedWhilePaused };
+
+class RaftInvariantsEventsLost : public ::testing::TestWithParam<EventsLost> {
+ protected:
+  static void lose_events(Script& s, int node) {
+    if (GetParam() == EventsLost::kCrashPointBeforeEvents) {
+      s.crash_point(node, "events");
+    } else {
+      s.synced(node);
+    }
+    s.crash(node);
+  }
+};
+
+TEST_P(RaftInvariantsEventsLost, AllowAnUntracedSuffix) {
   Script s = committed_on_two();
   s.append_untraced(2, 1, 3);  // index 2, synced; its event dies with the crash
-  s.crash_point(2, "events");
-  s.crash(2);
+  lose_events(s, 2);
   s.restart(2, 1, 1, 1);
   s.state(2, "follower", 1);
   s.replicate({1}, 1, 3);  // the same index 2 on the leader
@@ -544,36 +559,28 @@ TEST(RaftInvariants, CrashBeforeEventsAllowsAnUntracedSuffix) {
   expect_pass(s);
 }
 
+TEST_P(RaftInvariantsEventsLost, MustStillKeepCommittedEntries) {
+  Script s = committed_on_two();
+  lose_events(s, 2);
+  s.lose_after(2, 0);
+  const size_t start = s.restart(2, 1, 1, 0);
+  expect_violation(s, "committed_is_durable", {2}, start);
+}
+
+INSTANTIATE_TEST_SUITE_P(BothWays, RaftInvariantsEventsLost,
+                         ::testing::Values(EventsLost::kCrashPointBeforeEvents, EventsLost::kSyncedWhilePaused),
+                         [](const ::testing::TestParamInfo<EventsLost>& info) {
+                           return info.param == EventsLost::kCrashPointBeforeEvents
+                                      ? std::string("crash_point")
+                                      : std::string("synced_while_paused");
+                         });
+
 TEST(RaftInvariants, UntracedSuffixWithoutCrashBeforeEventsViolatesDurability) {
   Script s = committed_on_two();
   s.append_untraced(2, 1, 3);
   s.crash(2);
   const size_t start = s.restart(2, 1, 1, 1);
   expect_violation(s, "committed_is_durable", {2}, start);
-}
-
-TEST(RaftInvariants, CrashBeforeEventsMustStillKeepCommittedEntries) {
-  Script s = committed_on_two();
-  s.crash_point(2, "events");
-  s.crash(2);
-  s.lose_after(2, 0);
-  const size_t start = s.restart(2, 1, 1, 0);
-  expect_violation(s, "committed_is_durable", {2}, start);
-}
-
-// A paused host's disk finishes a sync; the host crashes before it runs the rest of that Ready
-// (its events). The synced suffix is on disk though the trace never showed it.
-TEST(RaftInvariants, CrashAfterASyncBeforeItsEventsAllowsAnUntracedSuffix) {
-  Script s = committed_on_two();
-  s.append_untraced(2, 1, 3);  // index 2, synced; its event waits for the paused host
-  s.synced(2);
-  s.crash(2);
-  s.restart(2, 1, 1, 1);
-  s.state(2, "follower", 1);
-  s.replicate({1}, 1, 3);
-  s.commit(1, 2, true);
-  s.persist(1, 1);
-  expect_pass(s);
 }
 
 // Once the sync's Ready traced its events (raft.persist), the restart is checked exactly again.
@@ -584,15 +591,6 @@ TEST(RaftInvariants, SyncFollowedByItsEventsKeepsTheExactRestartCheck) {
   s.append_untraced(2, 1, 3);
   s.crash(2);
   const size_t start = s.restart(2, 1, 1, 1);
-  expect_violation(s, "committed_is_durable", {2}, start);
-}
-
-TEST(RaftInvariants, CrashAfterAnUnreportedSyncMustStillKeepCommittedEntries) {
-  Script s = committed_on_two();
-  s.synced(2);
-  s.crash(2);
-  s.lose_after(2, 0);
-  const size_t start = s.restart(2, 1, 1, 0);
   expect_violation(s, "committed_is_durable", {2}, start);
 }
 
