@@ -569,8 +569,8 @@ TEST_P(RaftInvariantsEventsLost, MustStillKeepCommittedEntries) {
 
 INSTANTIATE_TEST_SUITE_P(BothWays, RaftInvariantsEventsLost,
                          ::testing::Values(EventsLost::kCrashPointBeforeEvents, EventsLost::kSyncedWhilePaused),
-                         [](const ::testing::TestParamInfo<EventsLost>& info) {
-                           return info.param == EventsLost::kCrashPointBeforeEvents
+                         [](const ::testing::TestParamInfo<EventsLost>& case_info) {
+                           return case_info.param == EventsLost::kCrashPointBeforeEvents
                                       ? std::string("crash_point")
                                       : std::string("synced_while_paused");
                          });
