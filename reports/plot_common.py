@@ -7,9 +7,11 @@ its element ids, the date in its metadata) or from one machine to another (text 
 outlines with whatever font was found; here it stays text).
 """
 
+import argparse
 import io
 import json
 import os
+import sys
 
 import matplotlib
 
@@ -46,13 +48,18 @@ def new_figure(width_in, height_in, right_in=0.0):
     return Figure(figsize=(width_in, height_in), layout=engine)
 
 
-def read_json_object(path):
-    """The JSON object in `path`, or BadInput naming the file."""
+def open_input(path):
+    """`path` opened for reading bytes, or BadInput naming the file."""
     try:
-        with open(path, "rb") as stream:
-            text = stream.read()
+        return open(path, "rb")
     except OSError as error:
         raise BadInput(f"{path}: cannot open ({error.strerror})") from None
+
+
+def read_json_object(path):
+    """The JSON object in `path`, or BadInput naming the file."""
+    with open_input(path) as stream:
+        text = stream.read()
     try:
         value = json.loads(text)
     except (ValueError, UnicodeDecodeError) as error:
@@ -65,11 +72,7 @@ def read_json_object(path):
 def json_lines(path):
     """Yields (line number, object) for each non-empty line of a JSON Lines file, one at a time,
     so that a trace of millions of records is never held in memory. BadInput on a bad line."""
-    try:
-        stream = open(path, "rb")
-    except OSError as error:
-        raise BadInput(f"{path}: cannot open ({error.strerror})") from None
-    with stream:
+    with open_input(path) as stream:
         for number, line in enumerate(stream, start=1):
             if line.strip():
                 yield number, parse_line(line, path, number)
@@ -104,3 +107,20 @@ def save(figure, stem):
             except OSError:
                 pass
             raise BadInput(f"{path}: cannot write ({error.strerror})") from None
+
+
+def run_command(argv, prog, description, metavar, plot):
+    """The command line both scripts share: one directory argument, `plot(directory)` returning
+    what it wrote ("a.png/.svg, ..."); bad input exits 2 with the script's name, usage errors too."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("directory", metavar=metavar)
+    args = parser.parse_args(argv)  # exits 2 on a usage error
+    try:
+        if not os.path.isdir(args.directory):
+            raise BadInput(f"{args.directory}: not a directory")
+        written = plot(args.directory)
+    except BadInput as error:
+        print(f"{prog}: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {written} to {args.directory}")
+    return 0

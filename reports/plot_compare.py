@@ -17,7 +17,6 @@ some runs had it is marked "n=2 of 3". The same file gives the same bytes.
 Exit codes: 0 written; 2 bad input or usage (one line on stderr naming the file and the field).
 """
 
-import argparse
 import os
 import re
 import sys
@@ -25,7 +24,7 @@ import textwrap
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from plot_common import BadInput, new_figure, read_json_object, save  # noqa: E402
+from plot_common import BadInput, new_figure, read_json_object, run_command, save  # noqa: E402
 
 from matplotlib.lines import Line2D  # noqa: E402
 
@@ -291,31 +290,25 @@ def read_modes(comparison):
     return modes
 
 
+def plot_compare_dir(compare_dir):
+    comparison = Comparison(os.path.join(compare_dir, "compare.json"))
+    written = []
+    for group, figures in comparison.groups():
+        name = f"compare-{safe_name(group)}"
+        plot_group(comparison, group, figures, os.path.join(compare_dir, name))
+        written.append(name)
+    modes = read_modes(comparison)
+    if modes:
+        plot_read_modes(comparison, modes, os.path.join(compare_dir, "compare-read-modes"))
+        written.append("compare-read-modes")
+    return ", ".join(name + ".png/.svg" for name in written)
+
+
 def main(argv):
-    parser = argparse.ArgumentParser(
-        prog="plot_compare.py",
-        description="Chart a `consim compare --out COMPARE_DIR` directory: one grouped bar chart per "
-        "figure group, Raft against ZAB, mean and min-max over the seeds.")
-    parser.add_argument("compare_dir", metavar="COMPARE_DIR")
-    args = parser.parse_args(argv)  # exits 2 on a usage error
-    try:
-        if not os.path.isdir(args.compare_dir):
-            raise BadInput(f"{args.compare_dir}: not a directory")
-        comparison = Comparison(os.path.join(args.compare_dir, "compare.json"))
-        written = []
-        for group, figures in comparison.groups():
-            name = f"compare-{safe_name(group)}"
-            plot_group(comparison, group, figures, os.path.join(args.compare_dir, name))
-            written.append(name)
-        modes = read_modes(comparison)
-        if modes:
-            plot_read_modes(comparison, modes, os.path.join(args.compare_dir, "compare-read-modes"))
-            written.append("compare-read-modes")
-    except BadInput as error:
-        print(f"plot_compare.py: {error}", file=sys.stderr)
-        return 2
-    print(f"wrote {', '.join(name + '.png/.svg' for name in written)} to {args.compare_dir}")
-    return 0
+    return run_command(argv, "plot_compare.py",
+                       "Chart a `consim compare --out COMPARE_DIR` directory: one grouped bar chart per "
+                       "figure group, Raft against ZAB, mean and min-max over the seeds.", "COMPARE_DIR",
+                       plot_compare_dir)
 
 
 if __name__ == "__main__":

@@ -23,14 +23,14 @@ millions of records needs no more memory than a small one. The same files give t
 Exit codes: 0 written; 2 bad input or usage (one line on stderr naming the file and the line).
 """
 
-import argparse
 import os
 import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from plot_common import BadInput, json_lines, new_figure, parse_line, read_json_object, save  # noqa: E402
+from plot_common import (BadInput, json_lines, new_figure, open_input, parse_line, read_json_object,  # noqa: E402
+                         run_command, save)
 
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter  # noqa: E402
 
@@ -259,11 +259,7 @@ def read_trace(path, workload_end_ns=None):
     read without parsing the JSON, which makes a trace of millions of lines several times faster.
     A line of another shape is parsed in full, so a malformed one is still reported."""
     reader = TraceReader(workload_end_ns)
-    try:
-        stream = open(path, "rb")
-    except OSError as error:
-        raise BadInput(f"{path}: cannot open ({error.strerror})") from None
-    with stream:
+    with open_input(path) as stream:
         for number, line in enumerate(stream, start=1):
             if not line.strip():
                 continue
@@ -476,24 +472,17 @@ def plot_throughput(run, stem):
     save(figure, stem)
 
 
+def plot_run_dir(run_dir):
+    run = Run(run_dir)
+    plot_latency(run, os.path.join(run_dir, "latency"))
+    plot_throughput(run, os.path.join(run_dir, "throughput"))
+    return "latency.png/.svg, throughput.png/.svg"
+
+
 def main(argv):
-    parser = argparse.ArgumentParser(
-        prog="plot_run.py",
-        description="Plot latency and throughput of a `consim run --out RUN_DIR` directory, "
-        "with faults and leader changes marked.")
-    parser.add_argument("run_dir", metavar="RUN_DIR")
-    args = parser.parse_args(argv)  # exits 2 on a usage error
-    try:
-        if not os.path.isdir(args.run_dir):
-            raise BadInput(f"{args.run_dir}: not a directory")
-        run = Run(args.run_dir)
-        plot_latency(run, os.path.join(args.run_dir, "latency"))
-        plot_throughput(run, os.path.join(args.run_dir, "throughput"))
-    except BadInput as error:
-        print(f"plot_run.py: {error}", file=sys.stderr)
-        return 2
-    print(f"wrote latency.png/.svg, throughput.png/.svg to {args.run_dir}")
-    return 0
+    return run_command(argv, "plot_run.py",
+                       "Plot latency and throughput of a `consim run --out RUN_DIR` directory, "
+                       "with faults and leader changes marked.", "RUN_DIR", plot_run_dir)
 
 
 if __name__ == "__main__":

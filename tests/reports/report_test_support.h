@@ -18,7 +18,6 @@ namespace consim::reports::test_support {
 
 namespace fs = std::filesystem;
 
-// An empty directory for one test (named after it, so that tests running in parallel never share).
 // The scenario library (CONSIM_SOURCE_DIR is the source tree, defined for every test target).
 inline const std::string kScenarios = std::string(CONSIM_SOURCE_DIR) + "/scenarios/";
 
@@ -32,6 +31,7 @@ inline RunFiles read(const fs::path& dir) {
   return std::get<RunFiles>(result);
 }
 
+// An empty directory for one test (named after it, so that tests running in parallel never share).
 inline fs::path fresh_dir(const std::string& name) {
   const fs::path dir = fs::path(CONSIM_TEST_OUTPUT_DIR) / name;
   fs::remove_all(dir);
