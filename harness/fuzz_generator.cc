@@ -867,11 +867,7 @@ Window draw_window(sim::Rng rng, const Scenario& scenario) {
   window.lease = scenario.protocol == "raft" && scenario.raft.read_mode == "lease";
   window.pause_followers_only = scenario.protocol == "zab";
   window.drift_ppm_max = window.lease ? scenario.raft.max_clock_drift_ppm : static_cast<double>(kDriftPpmMax);
-  // Works around a checker limitation (reported; remove once stale_read knows): a lease read is
-  // decided when it arrives but traced only once the Ready in flight has synced, and the
-  // stale_read invariant judges it at the trace's time. A slow sync lets a successor commit in
-  // between, and the invariant fires on a correct (linearizable) read. Lease runs keep syncs short.
-  window.sync_ms_max = window.lease ? 10 : 200;
+  window.sync_ms_max = 200;
   window.base = scenario.network;
   window.favoured = needed_kinds(scenario.bugs);
   return window;

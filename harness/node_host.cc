@@ -148,6 +148,10 @@ void NodeHost::with_node(const std::function<void(protocols::Node&)>& input) {
 // Executing Readys
 
 void NodeHost::pump() {
+  // Immediate events first, even while a Ready waits for its sync: they are traced when decided.
+  if (context_.alive() && node_->take_immediate_events(immediate_events_)) {
+    trace_events(immediate_events_);
+  }
   while (context_.alive() && !executing_.has_value() && node_->has_ready()) {
     if (node_->take_messages_only(messages_only_)) {
       send_messages_only();
@@ -172,6 +176,15 @@ void NodeHost::send_messages_only() {
   }
   node_->advance();
   maybe_compact();
+}
+
+void NodeHost::trace_events(std::vector<protocols::Event>& events) {
+  for (protocols::Event& event : events) {
+    const Name kind = event.kind();
+    const uint64_t fields_hash = event.fields_hash();
+    context_.trace(sim::TraceEvent(kind, std::move(event).take_fields(), fields_hash));
+  }
+  events.clear();
 }
 
 bool NodeHost::crash_point_strikes(std::string_view step) {
@@ -218,11 +231,7 @@ void NodeHost::finish_ready() {
     if (crashed_before("events")) {
       return;
     }
-    for (protocols::Event& event : ready.events) {
-      const Name kind = event.kind();
-      const uint64_t fields_hash = event.fields_hash();
-      context_.trace(sim::TraceEvent(kind, std::move(event).take_fields(), fields_hash));
-    }
+    trace_events(ready.events);
   }
   if (!ready.messages.empty() || !ready.disconnects.empty()) {
     if (crashed_before("send")) {

@@ -99,6 +99,8 @@ class NodeHost final : public sim::Process {
   void finish_ready();
   // A batch of messages alone (Node::take_messages_only), as finish_ready() executes it.
   void send_messages_only();
+  // Moves `events` into the trace, in order, and leaves the vector empty.
+  void trace_events(std::vector<protocols::Event>& events);
   // Whether the machine is down, or a crash point struck it right before `step`. Inline: asked
   // before every step of every Ready, and nearly always answered by the first two checks.
   bool crashed_before(std::string_view step) {
@@ -129,6 +131,7 @@ class NodeHost final : public sim::Process {
 
   std::optional<protocols::Ready> executing_;       // the Ready between ready() and advance()
   std::vector<protocols::Outgoing> messages_only_;  // send_messages_only()'s batch (a reused buffer)
+  std::vector<protocols::Event> immediate_events_;  // Node::take_immediate_events()'s (a reused buffer)
   std::optional<sim::SyncId> awaiting_sync_;
   std::vector<protocols::ReadReady> reads_waiting_;  // until the application catches up
   uint64_t applied_since_snapshot_ = 0;

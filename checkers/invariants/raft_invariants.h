@@ -16,8 +16,9 @@
 //                         of G it holds; a restart recovers exactly the log the trace made durable.
 //   term_monotonic        a node's term never decreases, across restarts too.
 //   one_vote_per_term     a node votes for at most one candidate per term, across restarts too.
-//   stale_read            a read served from a leader's lease (raft.read_index with lease=true, emitted
-//                         when the read is received) is at an index no lower than G's end at that record:
+//   stale_read            a read served from a leader's lease (raft.read_index with lease=true, traced
+//                         when the read is decided, not after the Ready in flight: an immediate event)
+//                         is at an index no lower than G's end at that record:
 //                         a deposed leader whose lease outlived its leadership (clock drift, B11) reads
 //                         below what a later leader has committed. ReadIndex reads (lease=false) are not
 //                         judged here: their index was fixed when the read arrived, and G may grow
@@ -26,11 +27,13 @@
 // What the checker relies on (protocols/common/node.h, harness/node_host.cc): a node's events
 // reach the trace, stamped with the node, only after the writes of the same Ready are synced, so
 // the trace shows durable state — unless a lying sync is on, which is what the restart check
-// catches. Within one Ready a raft.commit may precede the raft.append records of the entries it
-// commits; the Ready's raft.persist always follows both, so a commit is judged once its node's log
-// holds the entry, or at the next raft.persist / raft.apply / raft.start / host.crash of that node,
-// or at finish(). A host.crash_point record with step=events means the last Ready's writes were
-// synced but its events lost: the restart that follows is then checked leniently (raft_durability.cc).
+// catches. The exception is raft.read_index, an immediate event, traced as soon as the read is
+// decided; it rests on nothing unsynced. Within one Ready a raft.commit may precede the
+// raft.append records of the entries it commits; the Ready's raft.persist always follows both, so
+// a commit is judged once its node's log holds the entry, or at the next raft.persist / raft.apply
+// / raft.start / host.crash of that node, or at finish(). A host.crash_point record with
+// step=events means the last Ready's writes were synced but its events lost: the restart that
+// follows is then checked leniently (raft_durability.cc).
 //
 // Events and fields read:
 //   raft.start   term vote commit last_index last_term last_hash snapshot_index snapshot_hash

@@ -89,8 +89,25 @@ class Node {
   // (empty on entry) and returns true. The host sends them, then calls advance() as after a
   // Ready. A node that does not offer this returns false, and the host asks for ready().
   virtual bool take_messages_only(std::vector<Outgoing>& /*out*/) { return false; }
+  // Events that rest on nothing unsynced (a read's index, decided from volatile state) and are
+  // traced when they happen rather than after the Ready in flight syncs, so that the trace shows
+  // them at the time they were decided. The host takes them after every input, before asking for
+  // a Ready: moves them into `out` (empty on entry) and returns true when there are any. A node
+  // puts those that no host took into its next Ready's events. Inline and not virtual: asked
+  // after every input, and nearly always empty.
+  bool take_immediate_events(std::vector<Event>& out) {
+    if (immediate_events_.empty()) {
+      return false;
+    }
+    out.swap(immediate_events_);
+    return true;
+  }
 
   virtual NodeStatus status() const = 0;
+
+ protected:
+  void emit_now(Event event) { immediate_events_.push_back(std::move(event)); }
+  std::vector<Event> immediate_events_;  // see take_immediate_events()
 };
 
 }  // namespace consim::protocols

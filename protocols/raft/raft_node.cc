@@ -335,14 +335,19 @@ bool RaftNode::has_ready() const {
   if (ready_in_flight_) {
     return false;
   }
-  return broadcast_pending_ || !messages_.empty() || !events_.empty() || !reads_.empty() || !rejections_.empty() ||
-         snapshot_dirty_ || restore_ != nullptr || disk_log_torn_ || log_.dirty_from() <= log_.last_index() ||
-         log_.dirty_from() <= disk_log_last_ || term_ != disk_term_ || vote_ != disk_vote_ ||
-         log_.committed() != disk_commit_ || log_.has_committed_to_apply();
+  return broadcast_pending_ || !messages_.empty() || !events_.empty() || !immediate_events_.empty() ||
+         !reads_.empty() || !rejections_.empty() || snapshot_dirty_ || restore_ != nullptr || disk_log_torn_ ||
+         log_.dirty_from() <= log_.last_index() || log_.dirty_from() <= disk_log_last_ || term_ != disk_term_ ||
+         vote_ != disk_vote_ || log_.committed() != disk_commit_ || log_.has_committed_to_apply();
 }
 
 Ready RaftNode::ready() {
   CONSIM_ASSERT_MSG(!ready_in_flight_, "ready() before advance()");
+  // Immediate events that no host took go out with the batch.
+  for (Event& event : immediate_events_) {
+    events_.push_back(std::move(event));
+  }
+  immediate_events_.clear();
   drain_log_changes();
   if (broadcast_pending_) {
     broadcast_pending_ = false;
@@ -480,8 +485,8 @@ void RaftNode::hand_out_committed(std::vector<Committed>& committed) {
 bool RaftNode::take_messages_only(std::vector<Outgoing>& out) {
   CONSIM_ASSERT(out.empty());
   if (ready_in_flight_ || messages_.empty() || broadcast_pending_ || log_.has_changes() || !events_.empty() ||
-      !reads_.empty() || !rejections_.empty() || snapshot_dirty_ || restore_ != nullptr || disk_log_torn_ ||
-      log_.dirty_from() <= log_.last_index() || log_.dirty_from() <= disk_log_last_ ||
+      !immediate_events_.empty() || !reads_.empty() || !rejections_.empty() || snapshot_dirty_ || restore_ != nullptr ||
+      disk_log_torn_ || log_.dirty_from() <= log_.last_index() || log_.dirty_from() <= disk_log_last_ ||
       log_.last_index() > disk_log_last_ || term_ != disk_term_ || vote_ != disk_vote_ ||
       log_.committed() != disk_commit_ || log_.has_committed_to_apply()) {
     return false;

@@ -104,11 +104,12 @@ void RaftNode::handle_read_acks(NodeId from, uint64_t context) {
 }
 
 void RaftNode::finish_read(const PendingRead& read) {
-  emit(Event("raft.read_index")
-           .add("request", read.request.id.value)
-           .add("index", read.index)
-           .add("origin", read.origin)
-           .add("lease", read.acks.empty()));
+  // Traced when decided: a lease read is valid at this moment, not a sync later (B11).
+  emit_now(Event("raft.read_index")
+               .add("request", read.request.id.value)
+               .add("index", read.index)
+               .add("origin", read.origin)
+               .add("lease", read.acks.empty()));
   if (read.origin == config_.id) {
     reads_.push_back(ReadReady{read.request.id, read.index});
     return;

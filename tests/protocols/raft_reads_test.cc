@@ -206,5 +206,46 @@ TEST(RaftLeaseRead, ForwardedLeaseReadIsAnsweredByTheLeader) {  // thesis §6.4.
   EXPECT_EQ(cluster.reads(3)[0].index, LogIndex{1});
 }
 
+// A read is traced when it is decided (Node::take_immediate_events), not after the Ready in flight
+// syncs: a lease is valid at the moment of the decision, and a successor may be elected and
+// commit during a slow sync.
+TEST(RaftLeaseRead, DecisionIsAnImmediateEventEvenWhileAReadyIsInFlight) {  // thesis §6.4.1
+  RaftCluster cluster(3);
+  lease_established(cluster);
+  cluster.hold(1, true);
+  cluster.propose(1, 7);
+  const Ready in_flight = cluster.take_ready(1);  // the append, waiting for its sync
+  ASSERT_TRUE(in_flight.must_sync);
+  const RequestId id = cluster.read(1, ReadMode::kLease);
+
+  std::vector<Event> immediate;
+  ASSERT_TRUE(cluster.node(1).take_immediate_events(immediate));
+  ASSERT_EQ(immediate.size(), 1u);
+  EXPECT_EQ(immediate[0].kind(), "raft.read_index");
+  EXPECT_EQ(*find_field<int64_t>(immediate[0].fields(), "request"), static_cast<int64_t>(id.value));
+  EXPECT_EQ(*find_field<int64_t>(immediate[0].fields(), "index"), 1);
+  EXPECT_TRUE(*find_field<bool>(immediate[0].fields(), "lease"));
+  EXPECT_FALSE(cluster.node(1).take_immediate_events(immediate = {})) << "taken once";
+
+  cluster.execute(1, in_flight);
+  for (const Event& event : cluster.take_ready(1).events) {
+    EXPECT_NE(event.kind(), "raft.read_index") << "the read went out with the immediate events";
+  }
+}
+
+TEST(RaftLeaseRead, ImmediateEventsNoHostTookGoOutWithTheNextReady) {
+  RaftCluster cluster(3);
+  lease_established(cluster);
+  cluster.hold(1, true);
+  cluster.read(1, ReadMode::kLease);
+  ASSERT_TRUE(cluster.node(1).has_ready());
+  const Ready ready = cluster.take_ready(1);
+  ASSERT_EQ(ready.events.size(), 1u);
+  EXPECT_EQ(ready.events[0].kind(), "raft.read_index");
+  ASSERT_EQ(ready.reads.size(), 1u);
+  std::vector<Event> immediate;
+  EXPECT_FALSE(cluster.node(1).take_immediate_events(immediate));
+}
+
 }  // namespace
 }  // namespace consim::protocols::raft::testing
