@@ -89,7 +89,7 @@ void NodeHost::on_message(const sim::Packet& packet) {
     context_.trace(sim::TraceEvent("host.ignored").add("from", packet.from).add("msg", packet.payload->kind()));
     return;
   }
-  node_->step(node_of(packet.from), std::static_pointer_cast<const protocols::Message>(packet.payload));
+  node_->step(node_of(packet.from), static_cast<const protocols::Message&>(*packet.payload));
   pump();
 }
 

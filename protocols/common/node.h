@@ -69,7 +69,8 @@ class Node {
  public:
   virtual ~Node() = default;
 
-  virtual void step(NodeId from, const MessagePtr& message) = 0;
+  // By reference: no node keeps a message it was handed (what it needs, it copies).
+  virtual void step(NodeId from, const Message& message) = 0;
   virtual void tick() = 0;
   virtual void request(const ClientRequest& request) = 0;
   // The application snapshotted its state after applying `applied`; the node may compact its

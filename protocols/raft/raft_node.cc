@@ -251,12 +251,10 @@ void RaftNode::request(const ClientRequest& request) {
   drain_log_changes();
 }
 
-void RaftNode::step(NodeId from, const MessagePtr& message) {
+void RaftNode::step(NodeId from, const Message& message) {
   // RaftMessage is final: comparing the dynamic type is exact and far cheaper than a dynamic_cast.
-  const Message* received = message.get();
-  const auto* raft_message = received != nullptr && typeid(*received) == typeid(RaftMessage)
-                                 ? static_cast<const RaftMessage*>(received)
-                                 : nullptr;
+  const auto* raft_message =
+      typeid(message) == typeid(RaftMessage) ? static_cast<const RaftMessage*>(&message) : nullptr;
   if (raft_message == nullptr || raft_message->from != from || raft_message->to != config_.id) {
     emit(Event("raft.ignored").add("from", from).add("reason", "malformed"));
     return;

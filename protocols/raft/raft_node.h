@@ -37,7 +37,7 @@ class RaftNode final : public Node {
   RaftNode(const RaftConfig& config, const Recovered& disk, RandomSource& random);
 
   // --- Node
-  void step(NodeId from, const MessagePtr& message) override;
+  void step(NodeId from, const Message& message) override;
   void tick() override;
   void request(const ClientRequest& request) override;
   void compact(LogIndex applied, RecordPtr snapshot) override;

@@ -343,8 +343,8 @@ void ZabNode::go_looking(std::string_view reason) {
   start_election();
 }
 
-void ZabNode::step(NodeId from, const MessagePtr& message) {
-  const auto& zab = static_cast<const ZabMessage&>(*message);
+void ZabNode::step(NodeId from, const Message& message) {
+  const auto& zab = static_cast<const ZabMessage&>(message);
   if (zab.type == MessageType::kNotification) {
     handle_notification(from, zab);
     return;

@@ -65,7 +65,7 @@ class ZabNode final : public Node {
   ZabNode(const ZabConfig& config, const Recovered& disk, RandomSource& random);
 
   // --- Node
-  void step(NodeId from, const MessagePtr& message) override;
+  void step(NodeId from, const Message& message) override;
   void tick() override;
   void request(const ClientRequest& request) override;
   void compact(LogIndex applied, RecordPtr snapshot) override;

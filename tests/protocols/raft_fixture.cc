@@ -264,7 +264,7 @@ void RaftCluster::step(const Envelope& envelope) {
   if (!alive(to)) {
     return;
   }
-  node(to).step(envelope.from, envelope.message);
+  node(to).step(envelope.from, *envelope.message);
   after_input(to);
 }
 

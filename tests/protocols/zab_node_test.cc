@@ -110,7 +110,7 @@ class Driver {
 
   void deliver(NodeId from, ZabMessage message) {
     message.from = from;
-    node_->step(from, std::make_shared<ZabMessage>(std::move(message)));
+    node_->step(from, message);
     pump();
   }
   void tick(uint32_t times = 1) {
