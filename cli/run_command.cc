@@ -24,6 +24,9 @@ int run_run(const RunCommandOptions& options, std::ostream& out, std::ostream& e
     return kExitUsage;
   }
   const harness::Scenario& scenario = std::get<harness::Scenario>(loaded);
+  for (const std::string& warning : harness::scenario_warnings(scenario)) {
+    err << "consim run: warning: " << warning << "\n";
+  }
   harness::RunOptions run_options;
   run_options.seed = options.seed;
   run_options.out_dir = options.out_dir;

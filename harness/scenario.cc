@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -16,6 +17,7 @@
 #include "harness/strict_json.h"
 #include "protocols/raft/config.h"
 #include "protocols/zab/config.h"
+#include "sim/disk.h"
 #include "sim/network.h"
 
 namespace consim::harness {
@@ -427,6 +429,52 @@ ScenarioResult parse_scenario(std::string_view json_text, std::string_view file)
   } catch (const strict_json::ReadError& error) {
     return ScenarioError{name + ": " + (error.path.empty() ? "" : error.path + ": ") + error.problem};
   }
+}
+
+namespace {
+
+// "150", "0.5": a number of milliseconds as a scenario file would write it.
+std::string format_number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.6g", value);
+  return text;
+}
+
+double millis_of(Duration duration) { return static_cast<double>(duration.ns) / 1e6; }
+
+}  // namespace
+
+std::vector<std::string> scenario_warnings(const Scenario& scenario) {
+  std::vector<std::string> warnings;
+  if (scenario.protocol != "raft") {
+    return warnings;
+  }
+  // The shortest election timeout a node draws (RaftConfig: [election_ticks, 2 election_ticks)).
+  const double election_ms = scenario.raft.election_ticks * scenario.raft.tick_ms;
+  const auto warn = [&](const std::string& field, double ms, std::string_view why) {
+    if (ms * 2 < election_ms) {
+      return;
+    }
+    warnings.push_back(scenario.file + ": " + field + ": " + format_number(ms) +
+                       " ms is at least half the election timeout (" + format_number(election_ms) +
+                       " ms = election_ticks " + std::to_string(scenario.raft.election_ticks) + " x tick_ms " +
+                       format_number(scenario.raft.tick_ms) + "): " + std::string(why));
+  };
+  constexpr std::string_view kSlowDisk =
+      "every vote and every append waits for a sync, and heartbeats queue behind the leader's syncs, so "
+      "followers time out and elections may never settle";
+  warn("disk.sync_ms_max", scenario.disk.sync_ms_max.value_or(millis_of(sim::DiskParams{}.sync_latency_max)),
+       kSlowDisk);
+  for (size_t i = 0; i < scenario.faults.size(); ++i) {
+    const auto* disk = std::get_if<DiskFault>(&scenario.faults[i].action);
+    if (disk != nullptr && disk->sync_ms.has_value()) {
+      warn("faults[" + std::to_string(i) + "].disk.sync_ms", *disk->sync_ms,
+           std::string(kSlowDisk) + " while the fault lasts");
+    }
+  }
+  warn("network.latency_ms_max", scenario.network.latency_ms_max.value_or(millis_of(sim::LinkParams{}.latency_max)),
+       "a heartbeat can arrive after a follower's timeout, so elections start while the leader is healthy");
+  return warnings;
 }
 
 ScenarioResult load_scenario(const std::string& path) {

@@ -261,6 +261,12 @@ using ScenarioResult = std::variant<Scenario, ScenarioError>;
 
 // Parses and validates a scenario. `file` names it in messages.
 ScenarioResult parse_scenario(std::string_view json_text, std::string_view file);
+// Settings that are valid but leave a Raft cluster unable to settle, in ways that look like
+// protocol bugs: a disk sync (the base disk's slowest, or a disk fault's) or a message latency
+// (the base network's slowest) of at least half the shortest election timeout. Each warning
+// names the file and the field and says why; none for ZAB, or when nothing is amiss.
+std::vector<std::string> scenario_warnings(const Scenario& scenario);
+
 // Reads the file, then parse_scenario(); a missing or unreadable file, a directory or a file over
 // 16 MiB is an error too. A JSON syntax error names the line, column and byte.
 ScenarioResult load_scenario(const std::string& path);

@@ -112,6 +112,34 @@ TEST(RunCommand, ExplainNarratesTheRun) {
   EXPECT_NE(outcome.out.find("fault: crash"), std::string::npos) << outcome.out;
 }
 
+TEST(RunCommand, TimingsThatCannotSettleAreWarnedAboutButRun) {
+  // Valid, but a cluster whose disk takes half an election timeout to sync looks broken.
+  const std::string slow_disk = R"({"name": "slow", "protocol": "raft", "duration_ms": 2000,
+    "protocol_config": {"election_ticks": 20, "heartbeat_ticks": 2},
+    "disk": {"sync_ms_min": 90, "sync_ms_max": 120}, "checks": []})";
+  const Outcome slow = run_cli({"run", write_file("slow-disk", slow_disk).string()});
+  EXPECT_EQ(slow.code, 0) << slow.out << slow.err;
+  EXPECT_NE(slow.err.find("warning: "), std::string::npos) << slow.err;
+  EXPECT_NE(slow.err.find("disk.sync_ms_max: 120 ms is at least half the election timeout (200 ms"), std::string::npos)
+      << slow.err;
+  EXPECT_EQ(slow.err.find("network.latency_ms_max"), std::string::npos) << slow.err;
+
+  const std::string slow_links = R"({"name": "slow", "protocol": "raft", "duration_ms": 2000,
+    "network": {"latency_ms_max": 60}, "faults": [{"at_ms": 500, "disk": {"node": "n1", "sync_ms": 49}}],
+    "checks": []})";
+  const Outcome links = run_cli({"run", write_file("slow-links", slow_links).string()});
+  EXPECT_EQ(links.code, 0) << links.out << links.err;
+  EXPECT_NE(links.err.find("network.latency_ms_max: 60 ms is at least half the election timeout (100 ms"),
+            std::string::npos)
+      << links.err;
+  EXPECT_EQ(links.err.find("faults[0]"), std::string::npos) << "49 ms is under half of 100 ms: " << links.err;
+
+  for (const char* scenario : {"/raft/healthy.json", "/raft/slow-disks.json", "/zab/healthy.json"}) {
+    const Outcome quiet = run_cli({"run", kScenarios + scenario});
+    EXPECT_EQ(quiet.err.find("warning"), std::string::npos) << scenario << ": " << quiet.err;
+  }
+}
+
 TEST(RunCommand, JsonPrintsTheSummary) {
   const Outcome outcome = run_cli({"run", kHealthy, "--json"});
   EXPECT_EQ(outcome.code, 0);
@@ -152,7 +180,8 @@ TEST(RunCommand, ListScenariosAndFaults) {
   EXPECT_NE(scenarios.out.find("healthy.json"), std::string::npos) << scenarios.out;
   EXPECT_EQ(scenarios.out.find("(invalid"), std::string::npos) << scenarios.out;
   EXPECT_NE(scenarios.out.find("zab/healthy.json  [zab/kv, expect pass]"), std::string::npos) << scenarios.out;
-  EXPECT_NE(scenarios.out.find("classic/zk-local-read-stale.json  [zab/kv, expect fail]"), std::string::npos) << scenarios.out;
+  EXPECT_NE(scenarios.out.find("classic/zk-local-read-stale.json  [zab/kv, expect fail]"), std::string::npos)
+      << scenarios.out;
   const Outcome faults = run_cli({"list", "faults"});
   EXPECT_EQ(faults.code, 0);
   EXPECT_NE(faults.out.find("partition"), std::string::npos);
