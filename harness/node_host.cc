@@ -348,17 +348,17 @@ void NodeHost::serve_reads() {
   if (reads_waiting_.empty()) {
     return;  // nearly every Ready: no reads
   }
-  std::vector<protocols::ReadReady> still_waiting;
-  for (const protocols::ReadReady& read : reads_waiting_) {
-    if (read.index <= application_->applied()) {
-      if (hooks_.read) {
-        hooks_.read(id_, read, *application_);
-      }
-    } else {
-      still_waiting.push_back(read);
+  // In place, in order: the reads still waiting move to the front.
+  size_t kept = 0;
+  for (size_t i = 0; i < reads_waiting_.size(); ++i) {
+    const protocols::ReadReady& read = reads_waiting_[i];
+    if (read.index > application_->applied()) {
+      reads_waiting_[kept++] = read;
+    } else if (hooks_.read) {
+      hooks_.read(id_, read, *application_);
     }
   }
-  reads_waiting_ = std::move(still_waiting);
+  reads_waiting_.resize(kept);
 }
 
 void NodeHost::maybe_compact() {
