@@ -69,16 +69,22 @@ std::optional<std::string> HistoryBuilder::check_time(size_t line, const History
   return std::nullopt;
 }
 
+namespace {
+
+// "process 3", for messages (built only when a rule is broken).
+std::string who(const HistoryEvent& event) { return "process " + std::to_string(event.process); }
+
+}  // namespace
+
 std::optional<std::string> HistoryBuilder::add(size_t line, HistoryEvent event) {
   if (LineOutcome problem = check_time(line, event)) {
     return problem;
   }
-  const std::string who = "process " + std::to_string(event.process);
   if (event.type != "invoke") {
     return complete(line, event);
   }
   if (const auto open = open_.find(event.process); open != open_.end()) {
-    return "invoke for " + who + ", whose operation from line " +
+    return "invoke for " + who(event) + ", whose operation from line " +
            std::to_string(history_.operations[open->second].invoke_line) + " has not completed";
   }
   if (event.f.empty()) {
@@ -87,7 +93,9 @@ std::optional<std::string> HistoryBuilder::add(size_t line, HistoryEvent event) 
   Operation op;
   op.process = event.process;
   op.f = std::move(event.f);
-  op.key = event.key.value_or("");
+  if (event.key.has_value()) {
+    op.key = std::move(*event.key);
+  }
   op.input = std::move(event.value);
   op.version = event.version.value_or(-1);
   op.invoke_ns = last_time_;
@@ -98,18 +106,17 @@ std::optional<std::string> HistoryBuilder::add(size_t line, HistoryEvent event) 
 }
 
 std::optional<std::string> HistoryBuilder::complete(size_t line, HistoryEvent& event) {
-  const std::string who = "process " + std::to_string(event.process);
   const auto open = open_.find(event.process);
   if (open == open_.end()) {
-    return event.type + " for " + who + ", which has no operation in progress (completion without invocation)";
+    return event.type + " for " + who(event) + ", which has no operation in progress (completion without invocation)";
   }
   Operation& op = history_.operations[open->second];
   if (!event.f.empty() && event.f != op.f) {
-    return event.type + " " + event.f + " for " + who + ", whose operation from line " +
+    return event.type + " " + event.f + " for " + who(event) + ", whose operation from line " +
            std::to_string(op.invoke_line) + " is " + op.f;
   }
   if (event.key && *event.key != op.key) {
-    return event.type + " on key \"" + *event.key + "\" for " + who + ", whose operation from line " +
+    return event.type + " on key \"" + *event.key + "\" for " + who(event) + ", whose operation from line " +
            std::to_string(op.invoke_line) + " is on key \"" + op.key + "\"";
   }
   op.status = event.type == "ok" ? Status::ok : event.type == "fail" ? Status::fail : Status::info;
