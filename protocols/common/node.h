@@ -9,7 +9,9 @@
 //   4. restore (install a snapshot into the application), then committed (apply in order);
 //   5. reads and rejections (answer clients);
 // then call advance(). Only then may it ask for the next Ready. Inputs may be stepped at any
-// time, including while a Ready is being executed.
+// time, including while a Ready is being executed. Besides Readys, a node may have immediate
+// events (take_immediate_events): the host traces them right after the input that made them,
+// even while a Ready waits for its sync.
 #pragma once
 
 #include <cstdint>
