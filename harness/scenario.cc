@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -14,6 +13,8 @@
 #include "base/assert.h"
 #include "harness/protocol_binding.h"
 #include "harness/scenario_faults.h"
+#include "harness/scenario_params.h"
+#include "harness/scenario_writer.h"
 #include "harness/strict_json.h"
 #include "protocols/raft/config.h"
 #include "protocols/zab/config.h"
@@ -431,19 +432,6 @@ ScenarioResult parse_scenario(std::string_view json_text, std::string_view file)
   }
 }
 
-namespace {
-
-// "150", "0.5": a number of milliseconds as a scenario file would write it.
-std::string format_number(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.6g", value);
-  return text;
-}
-
-double millis_of(Duration duration) { return static_cast<double>(duration.ns) / 1e6; }
-
-}  // namespace
-
 std::vector<std::string> scenario_warnings(const Scenario& scenario) {
   std::vector<std::string> warnings;
   if (scenario.protocol != "raft") {
@@ -455,16 +443,15 @@ std::vector<std::string> scenario_warnings(const Scenario& scenario) {
     if (ms * 2 < election_ms) {
       return;
     }
-    warnings.push_back(scenario.file + ": " + field + ": " + format_number(ms) +
-                       " ms is at least half the election timeout (" + format_number(election_ms) +
+    warnings.push_back(scenario.file + ": " + field + ": " + scenario_number(ms) +
+                       " ms is at least half the election timeout (" + scenario_number(election_ms) +
                        " ms = election_ticks " + std::to_string(scenario.raft.election_ticks) + " x tick_ms " +
-                       format_number(scenario.raft.tick_ms) + "): " + std::string(why));
+                       scenario_number(scenario.raft.tick_ms) + "): " + std::string(why));
   };
   constexpr std::string_view kSlowDisk =
       "every vote and every append waits for a sync, and heartbeats queue behind the leader's syncs, so "
       "followers time out and elections may never settle";
-  warn("disk.sync_ms_max", scenario.disk.sync_ms_max.value_or(millis_of(sim::DiskParams{}.sync_latency_max)),
-       kSlowDisk);
+  warn("disk.sync_ms_max", scenario.disk.sync_ms_max.value_or(to_ms(sim::DiskParams{}.sync_latency_max)), kSlowDisk);
   for (size_t i = 0; i < scenario.faults.size(); ++i) {
     const auto* disk = std::get_if<DiskFault>(&scenario.faults[i].action);
     if (disk != nullptr && disk->sync_ms.has_value()) {
@@ -472,7 +459,7 @@ std::vector<std::string> scenario_warnings(const Scenario& scenario) {
            std::string(kSlowDisk) + " while the fault lasts");
     }
   }
-  warn("network.latency_ms_max", scenario.network.latency_ms_max.value_or(millis_of(sim::LinkParams{}.latency_max)),
+  warn("network.latency_ms_max", scenario.network.latency_ms_max.value_or(to_ms(sim::LinkParams{}.latency_max)),
        "a heartbeat can arrive after a follower's timeout, so elections start while the leader is healthy");
   return warnings;
 }

@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "base/assert.h"
+#include "harness/scenario_params.h"
 #include "protocols/raft/trace_kinds.h"
 #include "protocols/zab/trace_kinds.h"
 #include "sim/disk.h"
@@ -44,8 +45,6 @@ struct Bounds {
   double duration_ms = 0;
   std::string_view protocol;
 };
-
-double to_ms(Duration duration) { return static_cast<double>(duration.ns) / 1e6; }
 
 // --- selectors
 

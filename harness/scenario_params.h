@@ -12,6 +12,8 @@
 namespace consim::harness {
 
 inline Duration scenario_ms(double value) { return Duration::nanos(static_cast<int64_t>(std::llround(value * 1e6))); }
+// The other way: a duration as a scenario's milliseconds.
+inline double to_ms(Duration duration) { return static_cast<double>(duration.ns) / 1e6; }
 
 // `base` with the fields `spec` sets; a maximum latency below the minimum rises to it (a fault
 // that raises only the minimum).

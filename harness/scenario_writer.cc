@@ -14,6 +14,7 @@
 
 #include "base/assert.h"
 #include "base/time.h"
+#include "harness/scenario_params.h"
 #include "services/common/overloaded.h"
 #include "sim/disk.h"
 #include "sim/network.h"
@@ -28,28 +29,6 @@ constexpr double kExactIntegers = 9007199254740992.0;  // 2^53
 constexpr std::ptrdiff_t kMaxFixedExtraChars = 4;
 
 // --- JSON values as text
-
-// The shortest text that parses back to `value` exactly: std::to_chars guarantees the round trip
-// for both notations (and the loader's strtod is correctly rounded, as from_chars is).
-std::string number(double value) {
-  CONSIM_ASSERT_MSG(std::isfinite(value), "a scenario holds finite numbers only");
-  value += 0.0;      // -0 is written as 0, as the loader reads it
-  char buffer[400];  // the fixed notation of the smallest subnormal takes about 330 characters
-  if (value == std::trunc(value) && std::fabs(value) < kExactIntegers) {
-    const std::to_chars_result result = std::to_chars(buffer, buffer + sizeof buffer, static_cast<int64_t>(value));
-    CONSIM_ASSERT(result.ec == std::errc{});
-    return std::string(buffer, result.ptr);
-  }
-  char shortest[64];  // either notation, whichever is shorter
-  const std::to_chars_result general = std::to_chars(shortest, shortest + sizeof shortest, value);
-  CONSIM_ASSERT(general.ec == std::errc{});
-  const std::to_chars_result fixed = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed);
-  CONSIM_ASSERT(fixed.ec == std::errc{});
-  if (fixed.ptr - buffer > general.ptr - shortest + kMaxFixedExtraChars) {
-    return std::string(shortest, general.ptr);
-  }
-  return std::string(buffer, fixed.ptr);
-}
 
 std::string integer(uint64_t value) { return std::to_string(value); }
 
@@ -117,8 +96,8 @@ Fields raft_fields(const RaftSpec& raft) {
   fields.add("pre_vote", boolean(raft.pre_vote))
       .add("check_quorum", boolean(raft.check_quorum))
       .add("read_mode", json_string(raft.read_mode))
-      .add("max_clock_drift_ppm", number(raft.max_clock_drift_ppm))
-      .add("tick_ms", number(raft.tick_ms))
+      .add("max_clock_drift_ppm", scenario_number(raft.max_clock_drift_ppm))
+      .add("tick_ms", scenario_number(raft.tick_ms))
       .add("election_ticks", integer(raft.election_ticks))
       .add("heartbeat_ticks", integer(raft.heartbeat_ticks))
       .add("snapshot_every_entries", integer(raft.snapshot_every_entries))
@@ -132,7 +111,7 @@ Fields raft_fields(const RaftSpec& raft) {
 
 Fields zab_fields(const ZabSpec& zab) {
   Fields fields;
-  fields.add("tick_ms", number(zab.tick_ms))
+  fields.add("tick_ms", scenario_number(zab.tick_ms))
       .add("ping_ticks", integer(zab.ping_ticks))
       .add("sync_limit_ticks", integer(zab.sync_limit_ticks))
       .add("init_limit_ticks", integer(zab.init_limit_ticks))
@@ -149,17 +128,15 @@ Fields zab_fields(const ZabSpec& zab) {
 
 // --- link and disk parameters
 
-double to_ms(Duration duration) { return static_cast<double>(duration.ns) / 1e6; }
-
 // The settings `link` gives (a fault's: absent ones keep the link's current value).
 Fields link_fields(const NetworkSpec& link) {
   Fields fields;
-  if (link.latency_ms_min) fields.add("latency_ms_min", number(*link.latency_ms_min));
-  if (link.latency_ms_max) fields.add("latency_ms_max", number(*link.latency_ms_max));
-  if (link.latency_ms_mean) fields.add("latency_ms_mean", number(*link.latency_ms_mean));
+  if (link.latency_ms_min) fields.add("latency_ms_min", scenario_number(*link.latency_ms_min));
+  if (link.latency_ms_max) fields.add("latency_ms_max", scenario_number(*link.latency_ms_max));
+  if (link.latency_ms_mean) fields.add("latency_ms_mean", scenario_number(*link.latency_ms_mean));
   if (link.latency_shape) fields.add("latency_shape", json_string(*link.latency_shape));
-  if (link.drop_probability) fields.add("drop_probability", number(*link.drop_probability));
-  if (link.duplicate_probability) fields.add("duplicate_probability", number(*link.duplicate_probability));
+  if (link.drop_probability) fields.add("drop_probability", scenario_number(*link.drop_probability));
+  if (link.duplicate_probability) fields.add("duplicate_probability", scenario_number(*link.duplicate_probability));
   return fields;
 }
 
@@ -185,9 +162,10 @@ NetworkSpec resolved(NetworkSpec link) {
 Fields disk_fields(const DiskSpec& disk) {
   const sim::DiskParams defaults;
   Fields fields;
-  fields.add("sync_ms_min", number(disk.sync_ms_min.value_or(to_ms(defaults.sync_latency_min))))
-      .add("sync_ms_max", number(disk.sync_ms_max.value_or(to_ms(defaults.sync_latency_max))))
-      .add("torn_write_probability", number(disk.torn_write_probability.value_or(defaults.torn_write_probability)))
+  fields.add("sync_ms_min", scenario_number(disk.sync_ms_min.value_or(to_ms(defaults.sync_latency_min))))
+      .add("sync_ms_max", scenario_number(disk.sync_ms_max.value_or(to_ms(defaults.sync_latency_max))))
+      .add("torn_write_probability",
+           scenario_number(disk.torn_write_probability.value_or(defaults.torn_write_probability)))
       .add("lying_sync", boolean(disk.lying_sync.value_or(defaults.lying_sync)));
   return fields;
 }
@@ -198,23 +176,23 @@ Fields workload_fields(const WorkloadSpec& workload, const std::string& service)
   Fields fields;
   fields.add("clients", integer(workload.clients))
       .add("keys", integer(workload.keys))
-      .add("read_fraction", number(workload.read_fraction))
-      .add("cas_fraction", number(workload.cas_fraction))
-      .add("delete_fraction", number(workload.delete_fraction))
-      .add("timeout_ms", number(workload.timeout_ms))
-      .add("rate_per_s", number(workload.rate_per_s));
+      .add("read_fraction", scenario_number(workload.read_fraction))
+      .add("cas_fraction", scenario_number(workload.cas_fraction))
+      .add("delete_fraction", scenario_number(workload.delete_fraction))
+      .add("timeout_ms", scenario_number(workload.timeout_ms))
+      .add("rate_per_s", scenario_number(workload.rate_per_s));
   // The loader takes these with znode only; kv has no ephemeral nodes and no sessions to time out.
   if (service == "znode") {
-    fields.add("ephemeral_fraction", number(workload.ephemeral_fraction))
-        .add("session_timeout_ms", number(workload.session_timeout_ms));
+    fields.add("ephemeral_fraction", scenario_number(workload.ephemeral_fraction))
+        .add("session_timeout_ms", scenario_number(workload.session_timeout_ms));
   }
   return fields;
 }
 
 Fields liveness_fields(const LivenessSpec& liveness) {
   Fields fields;
-  fields.add("leader_within_ms", number(liveness.leader_within_ms))
-      .add("commit_within_ms", number(liveness.commit_within_ms));
+  fields.add("leader_within_ms", scenario_number(liveness.leader_within_ms))
+      .add("commit_within_ms", scenario_number(liveness.commit_within_ms));
   return fields;
 }
 
@@ -262,8 +240,8 @@ std::string action_value(const FaultAction& action) {
                         [](const ClockFault& fault) {
                           Fields fields;
                           fields.add("node", selector(fault.node));
-                          if (fault.offset_ms) fields.add("offset_ms", number(*fault.offset_ms));
-                          if (fault.drift_ppm) fields.add("drift_ppm", number(*fault.drift_ppm));
+                          if (fault.offset_ms) fields.add("offset_ms", scenario_number(*fault.offset_ms));
+                          if (fault.drift_ppm) fields.add("drift_ppm", scenario_number(*fault.drift_ppm));
                           return fields.line();
                         },
                         [](const NetworkFault& fault) {
@@ -277,7 +255,7 @@ std::string action_value(const FaultAction& action) {
                         [](const DiskFault& fault) {
                           Fields fields;
                           fields.add("node", selector(fault.node));
-                          if (fault.sync_ms) fields.add("sync_ms", number(*fault.sync_ms));
+                          if (fault.sync_ms) fields.add("sync_ms", scenario_number(*fault.sync_ms));
                           if (fault.lying_sync) fields.add("lying_sync", boolean(*fault.lying_sync));
                           // false is what absence means; a fault that changes nothing else is one the loader rejects.
                           if (fault.lose_unsynced) fields.add("lose_unsynced", boolean(true));
@@ -287,9 +265,9 @@ std::string action_value(const FaultAction& action) {
                           Fields fields;
                           fields.add("node", selector(fault.node)).add("before", json_string(fault.before));
                           if (!fault.after_event.empty()) fields.add("after_event", json_string(fault.after_event));
-                          if (fault.within_ms) fields.add("within_ms", number(*fault.within_ms));
+                          if (fault.within_ms) fields.add("within_ms", scenario_number(*fault.within_ms));
                           if (fault.restart_after_ms) {
-                            fields.add("restart_after_ms", number(*fault.restart_after_ms));
+                            fields.add("restart_after_ms", scenario_number(*fault.restart_after_ms));
                           }
                           return fields.line();
                         },
@@ -303,9 +281,9 @@ std::string action_value(const FaultAction& action) {
 // {"at_ms": 3000, "crash": "leader"}: one line.
 std::string fault_line(const Fault& fault) {
   Fields fields;
-  fields.add("at_ms", number(fault.at_ms)).add(fault_kind(fault.action), action_value(fault.action));
+  fields.add("at_ms", scenario_number(fault.at_ms)).add(fault_kind(fault.action), action_value(fault.action));
   if (const auto* pause = std::get_if<PauseFault>(&fault.action)) {
-    fields.add("for_ms", number(pause->for_ms));
+    fields.add("for_ms", scenario_number(pause->for_ms));
   }
   return fields.line();
 }
@@ -327,6 +305,28 @@ std::string fault_list(const std::vector<Fault>& faults, size_t indent) {
 
 }  // namespace
 
+// The shortest text that parses back to `value` exactly: std::to_chars guarantees the round trip
+// for both notations (and the loader's strtod is correctly rounded, as from_chars is).
+std::string scenario_number(double value) {
+  CONSIM_ASSERT_MSG(std::isfinite(value), "a scenario holds finite numbers only");
+  value += 0.0;      // -0 is written as 0, as the loader reads it
+  char buffer[400];  // the fixed notation of the smallest subnormal takes about 330 characters
+  if (value == std::trunc(value) && std::fabs(value) < kExactIntegers) {
+    const std::to_chars_result result = std::to_chars(buffer, buffer + sizeof buffer, static_cast<int64_t>(value));
+    CONSIM_ASSERT(result.ec == std::errc{});
+    return std::string(buffer, result.ptr);
+  }
+  char shortest[64];  // either notation, whichever is shorter
+  const std::to_chars_result general = std::to_chars(shortest, shortest + sizeof shortest, value);
+  CONSIM_ASSERT(general.ec == std::errc{});
+  const std::to_chars_result fixed = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed);
+  CONSIM_ASSERT(fixed.ec == std::errc{});
+  if (fixed.ptr - buffer > general.ptr - shortest + kMaxFixedExtraChars) {
+    return std::string(shortest, general.ptr);
+  }
+  return std::string(buffer, fixed.ptr);
+}
+
 std::string scenario_to_json(const Scenario& scenario) {
   CONSIM_ASSERT(scenario.protocol == "raft" || scenario.protocol == "zab");
   const Fields config = scenario.protocol == "zab" ? zab_fields(scenario.zab) : raft_fields(scenario.raft);
@@ -338,7 +338,7 @@ std::string scenario_to_json(const Scenario& scenario) {
       .add("service", json_string(scenario.service))
       .add("nodes", integer(scenario.nodes))
       .add("seed", integer(scenario.seed))
-      .add("duration_ms", number(scenario.duration_ms))
+      .add("duration_ms", scenario_number(scenario.duration_ms))
       .add("protocol_config", config.block(2))
       .add("bugs", names(scenario.bugs))
       .add("network", link_fields(resolved(scenario.network)).block(2))

@@ -42,4 +42,7 @@ namespace consim::harness {
 // schedule them in another order than the run that wrote them); protocol is "raft" or "zab".
 std::string scenario_to_json(const Scenario& scenario);
 
+// A number as a scenario file writes it: the shortest text that reads back exactly (150, 0.5).
+std::string scenario_number(double value);
+
 }  // namespace consim::harness

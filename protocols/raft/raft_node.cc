@@ -333,10 +333,14 @@ bool RaftNode::has_ready() const {
   if (ready_in_flight_) {
     return false;
   }
-  return broadcast_pending_ || !messages_.empty() || !events_.empty() || !immediate_events_.empty() ||
-         !reads_.empty() || !rejections_.empty() || snapshot_dirty_ || restore_ != nullptr || disk_log_torn_ ||
-         log_.dirty_from() <= log_.last_index() || log_.dirty_from() <= disk_log_last_ || term_ != disk_term_ ||
-         vote_ != disk_vote_ || log_.committed() != disk_commit_ || log_.has_committed_to_apply();
+  return broadcast_pending_ || !messages_.empty() || has_more_than_messages();
+}
+
+bool RaftNode::has_more_than_messages() const {
+  return !events_.empty() || !immediate_events_.empty() || !reads_.empty() || !rejections_.empty() || snapshot_dirty_ ||
+         restore_ != nullptr || disk_log_torn_ || log_.dirty_from() <= log_.last_index() ||
+         log_.dirty_from() <= disk_log_last_ || term_ != disk_term_ || vote_ != disk_vote_ ||
+         log_.committed() != disk_commit_ || log_.has_committed_to_apply();
 }
 
 Ready RaftNode::ready() {
@@ -482,11 +486,8 @@ void RaftNode::hand_out_committed(std::vector<Committed>& committed) {
 // settled as there (both already so, as nothing is to be written), and no event is traced.
 bool RaftNode::take_messages_only(std::vector<Outgoing>& out) {
   CONSIM_ASSERT(out.empty());
-  if (ready_in_flight_ || messages_.empty() || broadcast_pending_ || log_.has_changes() || !events_.empty() ||
-      !immediate_events_.empty() || !reads_.empty() || !rejections_.empty() || snapshot_dirty_ || restore_ != nullptr ||
-      disk_log_torn_ || log_.dirty_from() <= log_.last_index() || log_.dirty_from() <= disk_log_last_ ||
-      log_.last_index() > disk_log_last_ || term_ != disk_term_ || vote_ != disk_vote_ ||
-      log_.committed() != disk_commit_ || log_.has_committed_to_apply()) {
+  if (ready_in_flight_ || messages_.empty() || broadcast_pending_ || log_.has_changes() ||
+      log_.last_index() > disk_log_last_ || has_more_than_messages()) {
     return false;
   }
   log_.mark_written();

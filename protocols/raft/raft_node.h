@@ -90,6 +90,9 @@ class RaftNode final : public Node {
   // in several branches (emit(Event("x").add(...))) past their scopes, and AddressSanitizer
   // reports a use after scope.
   void emit(Event event) { events_.push_back(std::move(event)); }
+  // Whether the next Ready holds anything besides messages (has_ready() and take_messages_only()
+  // ask both): events, reads, rejections, or state to write or apply.
+  bool has_more_than_messages() const;
   // ready(), step by step: what the log and the hard state need written (each returns whether the
   // batch must be synced before it goes on), and the committed entries for the application.
   bool write_log(std::vector<StorageWrite>& writes);
