@@ -2,10 +2,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "reports/external.h"
 #include "reports/sequence_diagram.h"
@@ -124,6 +126,36 @@ std::vector<Counterexample> summary_counterexamples(const RunSummary& summary) {
   return found;
 }
 
+// Reads trace.jsonl again for the net.* records sent or delivered in `windows` (each extended by
+// `grace_ns` for late deliveries) and merges them into files->trace in file order.
+std::optional<ReadError> add_network_records(RunFiles* files, const std::vector<DiagramWindow>& windows,
+                                             int64_t grace_ns) {
+  ReadOptions read;
+  read.keep_record = [&windows, grace_ns](std::string_view kind, int64_t t_ns) {
+    if (!kind.starts_with("net.")) {
+      return false;
+    }
+    for (const DiagramWindow& window : windows) {
+      if (t_ns >= window.from_ns && t_ns <= window.to_ns + grace_ns) {
+        return true;
+      }
+    }
+    return false;
+  };
+  std::vector<TraceRecord> network;
+  int64_t end_ns = 0;
+  if (std::optional<ReadError> error = read_trace_file(files->dir, read, &network, &end_ns)) {
+    return error;
+  }
+  std::vector<TraceRecord> merged;
+  merged.reserve(files->trace.size() + network.size());
+  std::merge(std::make_move_iterator(files->trace.begin()), std::make_move_iterator(files->trace.end()),
+             std::make_move_iterator(network.begin()), std::make_move_iterator(network.end()),
+             std::back_inserter(merged), [](const TraceRecord& a, const TraceRecord& b) { return a.line < b.line; });
+  files->trace = std::move(merged);
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<std::string> write_file_atomically(const std::string& path, const std::string& text) {
@@ -149,15 +181,33 @@ std::optional<std::string> write_file_atomically(const std::string& path, const 
 
 RenderResult render_run_dir(const std::string& dir, const RenderOptions& options) {
   RenderResult result;
+  // The network's records are most of a trace, and only the diagrams read them, in their windows:
+  // a first reading keeps the other records the reports read, a second one adds the network's
+  // records of those windows. Memory grows with what is drawn, not with the length of the run.
   ReadOptions read;
-  read.keep_kind = report_kind;
+  read.keep_record = [](std::string_view kind, int64_t) { return report_kind(kind) && !kind.starts_with("net."); };
   std::variant<RunFiles, ReadError> loaded = read_run_dir(dir, read);
   if (auto* error = std::get_if<ReadError>(&loaded)) {
     result.error = *error;
     return result;
   }
-  const RunFiles& files = std::get<RunFiles>(loaded);
+  RunFiles& files = std::get<RunFiles>(loaded);
   const RunTimeline timeline = build_timeline(files);
+  DiagramOptions diagram;
+  diagram.from_ns = options.from_ns;
+  diagram.to_ns = options.to_ns;
+  diagram.max_messages = options.max_messages;
+  const bool violation_diagram = !options.from_ns && !options.to_ns && timeline.violation;
+  std::vector<DiagramWindow> windows = {requested_window(timeline, diagram)};
+  if (violation_diagram) {
+    DiagramOptions at_violation = diagram;
+    at_violation.end_at_violation = true;
+    windows.push_back(requested_window(timeline, at_violation));
+  }
+  if (std::optional<ReadError> error = add_network_records(&files, windows, diagram.delivery_grace_ns)) {
+    result.error = *error;
+    return result;
+  }
   HtmlReportOptions page;
   if (options.counterexamples) {
     for (std::string& note : options.counterexamples(files, &page.counterexamples)) {
@@ -173,12 +223,8 @@ RenderResult render_run_dir(const std::string& dir, const RenderOptions& options
   }
 
   const std::optional<std::string> dot = find_program("dot");
-  DiagramOptions diagram;
-  diagram.from_ns = options.from_ns;
-  diagram.to_ns = options.to_ns;
-  diagram.max_messages = options.max_messages;
   render_diagram(dir, "sequence", files, timeline, diagram, dot, &page, &result);
-  if (!options.from_ns && !options.to_ns && timeline.violation) {
+  if (violation_diagram) {
     diagram.end_at_violation = true;
     render_diagram(dir, "sequence-violation", files, timeline, diagram, dot, &page, &result);
   }

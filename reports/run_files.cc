@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "reports/flat_json.h"
+
 namespace consim::reports {
 namespace {
 
@@ -155,6 +157,72 @@ std::optional<std::string> trace_record(const Json& json, size_t line, TraceReco
     }
   }
   return std::nullopt;
+}
+
+// The parts of a trace line read by the fast path, when they are what trace_record demands.
+struct FlatTraceLine {
+  int64_t t_ns = 0;
+  std::string_view kind;
+  const FlatValue* node = nullptr;  // absent for records of the whole world
+};
+
+// True when a line scan_flat_object took is a valid trace record; false leaves the line to
+// trace_record, which accepts it or words the problem.
+bool read_flat_trace_line(const std::vector<FlatMember>& members, FlatTraceLine* flat) {
+  bool has_t = false;
+  for (const FlatMember& member : members) {
+    const FlatValue& value = member.value;
+    if (member.name == "t") {
+      if (value.type != FlatValue::Type::kInt || value.integer < 0) {
+        return false;
+      }
+      flat->t_ns = value.integer;
+      has_t = true;
+    } else if (member.name == "kind") {
+      if (value.type != FlatValue::Type::kString || value.escaped || value.text.empty()) {
+        return false;
+      }
+      flat->kind = value.text;
+    } else if (member.name == "node") {
+      if (value.type != FlatValue::Type::kString) {
+        return false;
+      }
+      flat->node = &value;
+    }
+  }
+  return has_t && !flat->kind.empty();
+}
+
+TraceRecord flat_trace_record(const std::vector<FlatMember>& members, const FlatTraceLine& flat, size_t line) {
+  TraceRecord record;
+  record.line = line;
+  record.t_ns = flat.t_ns;
+  record.kind = std::string(flat.kind);
+  if (flat.node != nullptr) {
+    record.node = flat.node->decoded();
+  }
+  record.fields.reserve(members.size());
+  for (const FlatMember& member : members) {
+    if (member.name == "t" || member.name == "kind" || member.name == "node") {
+      continue;
+    }
+    TraceField field{std::string(member.name), {}};
+    switch (member.value.type) {
+      case FlatValue::Type::kNull:
+        break;
+      case FlatValue::Type::kBool:
+        field.value = member.value.flag;
+        break;
+      case FlatValue::Type::kInt:
+        field.value = member.value.integer;
+        break;
+      case FlatValue::Type::kString:
+        field.value = member.value.decoded();
+        break;
+    }
+    record.fields.push_back(std::move(field));
+  }
+  return record;
 }
 
 std::optional<std::string> history_record(const Json& json, size_t line, HistoryRecord* record) {
@@ -372,11 +440,28 @@ std::variant<RunSummary, ReadError> parse_summary(std::string_view text, const s
 }
 
 std::optional<ReadError> parse_trace(std::istream& in, const std::string& file, const ReadOptions& options,
-                                     std::vector<TraceRecord>* records) {
+                                     std::vector<TraceRecord>* records, int64_t* end_ns) {
   int64_t last_ns = 0;
   Json json;
+  std::vector<FlatMember> members;
+  // Checks the order of a well-formed record's time, then keeps the record if it is wanted;
+  // `make` builds it only then.
+  const auto take = [&](int64_t t_ns, std::string_view kind, auto make) -> std::optional<std::string> {
+    if (t_ns < last_ns) {
+      return "time goes back: t=" + std::to_string(t_ns) + " after t=" + std::to_string(last_ns);
+    }
+    last_ns = t_ns;
+    if (!options.keep_record || options.keep_record(kind, t_ns)) {
+      records->push_back(make());
+    }
+    return std::nullopt;
+  };
   std::optional<ReadError> error =
       for_each_line(in, file, [&](const std::string& line, size_t number) -> std::optional<std::string> {
+        FlatTraceLine flat;
+        if (scan_flat_object(line, &members) && read_flat_trace_line(members, &flat)) {
+          return take(flat.t_ns, flat.kind, [&] { return flat_trace_record(members, flat, number); });
+        }
         if (std::optional<std::string> problem = parse_line(line, &json)) {
           return problem;
         }
@@ -384,17 +469,12 @@ std::optional<ReadError> parse_trace(std::istream& in, const std::string& file, 
         if (std::optional<std::string> problem = trace_record(json, number, &record)) {
           return problem;
         }
-        if (record.t_ns < last_ns) {
-          return "time goes back: t=" + std::to_string(record.t_ns) + " after t=" + std::to_string(last_ns);
-        }
-        last_ns = record.t_ns;
-        if (!options.keep_kind || options.keep_kind(record.kind)) {
-          records->push_back(std::move(record));
-        }
-        return std::nullopt;
+        return take(record.t_ns, record.kind, [&] { return std::move(record); });
       });
   if (error) {
     records->clear();
+  } else if (end_ns != nullptr) {
+    *end_ns = last_ns;
   }
   return error;
 }
@@ -419,6 +499,16 @@ std::optional<ReadError> parse_history(std::istream& in, const std::string& file
   return error;
 }
 
+std::optional<ReadError> read_trace_file(const std::string& dir, const ReadOptions& options,
+                                         std::vector<TraceRecord>* records, int64_t* end_ns) {
+  const std::string path = (std::filesystem::path(dir) / "trace.jsonl").string();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return ReadError{path, 0, std::string("cannot read: ") + std::strerror(errno)};
+  }
+  return parse_trace(in, path, options, records, end_ns);
+}
+
 std::variant<RunFiles, ReadError> read_run_dir(const std::string& dir, const ReadOptions& options) {
   namespace fs = std::filesystem;
   std::error_code code;
@@ -437,18 +527,16 @@ std::variant<RunFiles, ReadError> read_run_dir(const std::string& dir, const Rea
     return *error;
   }
   files.summary = std::move(std::get<RunSummary>(summary));
-  const std::pair<const char*, bool> jsonl[] = {{"trace.jsonl", true}, {"history.jsonl", false}};
-  for (const auto& [name, is_trace] : jsonl) {
-    const std::string path = (fs::path(dir) / name).string();
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      return ReadError{path, 0, std::string("cannot read: ") + std::strerror(errno)};
-    }
-    std::optional<ReadError> error =
-        is_trace ? parse_trace(in, path, options, &files.trace) : parse_history(in, path, &files.history);
-    if (error) {
-      return *error;
-    }
+  if (std::optional<ReadError> error = read_trace_file(dir, options, &files.trace, &files.trace_end_ns)) {
+    return *error;
+  }
+  const std::string path = (fs::path(dir) / "history.jsonl").string();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return ReadError{path, 0, std::string("cannot read: ") + std::strerror(errno)};
+  }
+  if (std::optional<ReadError> error = parse_history(in, path, &files.history)) {
+    return *error;
   }
   return files;
 }

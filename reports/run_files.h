@@ -101,22 +101,27 @@ struct RunFiles {
   std::string dir;
   RunSummary summary;
   std::vector<TraceRecord> trace;  // in file order, which is time order
+  int64_t trace_end_ns = 0;        // the time of the trace's last record, kept or not
   std::vector<HistoryRecord> history;
 };
 
 struct ReadOptions {
-  // Trace records to keep, by kind; every record when empty. Every line is still parsed and
-  // checked, so a filter never hides a malformed file.
-  std::function<bool(std::string_view kind)> keep_kind;
+  // Trace records to keep, by kind and time; every record when empty. Every line is still parsed
+  // and checked, so a filter never hides a malformed file.
+  std::function<bool(std::string_view kind, int64_t t_ns)> keep_record;
 };
 
 // A run directory's files; DIR/summary.json, DIR/trace.jsonl and DIR/history.jsonl must exist.
 std::variant<RunFiles, ReadError> read_run_dir(const std::string& dir, const ReadOptions& options = {});
+// DIR/trace.jsonl alone, into `records` (appended); *end_ns gets the time of its last record.
+std::optional<ReadError> read_trace_file(const std::string& dir, const ReadOptions& options,
+                                         std::vector<TraceRecord>* records, int64_t* end_ns);
 
-// The same readers on text already at hand; `file` names it in errors.
+// The same readers on text already at hand; `file` names it in errors. *end_ns, when given, gets
+// the time of the trace's last record.
 std::variant<RunSummary, ReadError> parse_summary(std::string_view text, const std::string& file);
 std::optional<ReadError> parse_trace(std::istream& in, const std::string& file, const ReadOptions& options,
-                                     std::vector<TraceRecord>* records);
+                                     std::vector<TraceRecord>* records, int64_t* end_ns = nullptr);
 std::optional<ReadError> parse_history(std::istream& in, const std::string& file, std::vector<HistoryRecord>* records);
 
 // "n3" -> 3; 0 for anything else.

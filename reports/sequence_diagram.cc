@@ -144,6 +144,11 @@ std::vector<size_t> sends_in(const RunFiles& files, int64_t from_ns, int64_t to_
   return sends;
 }
 
+// True when a chosen window ends at the violation (and is shortened from its start).
+bool ends_at_violation(const RunTimeline& timeline, const DiagramOptions& options) {
+  return !options.from_ns && !options.to_ns && options.end_at_violation && timeline.violation.has_value();
+}
+
 std::string default_anchor(const RunTimeline& timeline, int64_t* anchor_ns) {
   for (const FaultSpan& fault : timeline.faults) {
     if (fault.kind == "partition" || fault.kind == "cut" || fault.kind == "crash" || fault.kind == "pause") {
@@ -517,15 +522,13 @@ void add_markers(const RunFiles& files, const RunTimeline& timeline, const Diagr
 
 }  // namespace
 
-DiagramWindow choose_window(const RunFiles& files, const RunTimeline& timeline, const DiagramOptions& options) {
+DiagramWindow requested_window(const RunTimeline& timeline, const DiagramOptions& options) {
   DiagramWindow window;
-  const bool explicit_window = options.from_ns.has_value() || options.to_ns.has_value();
-  const bool from_end = !explicit_window && options.end_at_violation && timeline.violation.has_value();
-  if (explicit_window) {
+  if (options.from_ns.has_value() || options.to_ns.has_value()) {
     window.from_ns = options.from_ns.value_or(std::max<int64_t>(0, options.to_ns.value_or(0) - options.span_ns));
     window.to_ns = options.to_ns.value_or(window.from_ns + options.span_ns);
     window.reason = "as asked";
-  } else if (from_end) {
+  } else if (ends_at_violation(timeline, options)) {
     window.to_ns = timeline.violation->t_ns;
     window.from_ns = std::max<int64_t>(0, window.to_ns - options.span_ns);
     window.reason = "the messages before the invariant violation at " + format_ms(window.to_ns) + " ms";
@@ -535,6 +538,12 @@ DiagramWindow choose_window(const RunFiles& files, const RunTimeline& timeline, 
     window.from_ns = std::max<int64_t>(0, anchor_ns - options.lead_ns);
     window.to_ns = window.from_ns + options.span_ns;
   }
+  return window;
+}
+
+DiagramWindow choose_window(const RunFiles& files, const RunTimeline& timeline, const DiagramOptions& options) {
+  DiagramWindow window = requested_window(timeline, options);
+  const bool from_end = ends_at_violation(timeline, options);
   const std::vector<size_t> sends = sends_in(files, window.from_ns, window.to_ns);
   window.messages = sends.size();
   const size_t max = std::max<size_t>(options.max_messages, 1);
@@ -557,7 +566,7 @@ SequenceDiagram sequence_diagram(const RunFiles& files, const RunTimeline& timel
   SequenceDiagram diagram;
   diagram.window = choose_window(files, timeline, options);
   const DiagramWindow& window = diagram.window;
-  const bool keep_last = !options.from_ns && !options.to_ns && options.end_at_violation && timeline.violation;
+  const bool keep_last = ends_at_violation(timeline, options);
   const int64_t limit_ns = window.to_ns + options.delivery_grace_ns;
   const std::vector<Message> messages =
       collect_messages(files, window, std::max<size_t>(options.max_messages, 1), keep_last, limit_ns);

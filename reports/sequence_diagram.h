@@ -45,6 +45,9 @@ struct DiagramWindow {
 // A window holding more than max_messages messages is shortened: from its end, or from its start
 // when it ends at the violation.
 DiagramWindow choose_window(const RunFiles& files, const RunTimeline& timeline, const DiagramOptions& options);
+// The same window before it is shortened, from the timeline alone. The diagram reads the net.*
+// records of messages sent in it and delivered up to delivery_grace_ns after it, and no others.
+DiagramWindow requested_window(const RunTimeline& timeline, const DiagramOptions& options);
 
 struct SequenceDiagram {
   std::string dot;

@@ -315,8 +315,9 @@ RunTimeline build_timeline(const RunFiles& files) {
   timeline.protocol = files.summary.protocol;
   timeline.states.resize(timeline.servers);
   timeline.commits.resize(timeline.servers);
+  timeline.end_ns = files.trace_end_ns;  // the trace's end, though its last records may be filtered out
   if (!files.trace.empty()) {
-    timeline.end_ns = files.trace.back().t_ns;
+    timeline.end_ns = std::max(timeline.end_ns, files.trace.back().t_ns);
   }
   for (const HistoryRecord& record : files.history) {
     timeline.end_ns = std::max(timeline.end_ns, record.time_ns);

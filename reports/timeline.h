@@ -90,7 +90,7 @@ struct RunTimeline {
 
 RunTimeline build_timeline(const RunFiles& files);
 
-// The trace kinds build_timeline and the sequence diagram read (for ReadOptions::keep_kind).
+// The trace kinds build_timeline and the sequence diagram read (for ReadOptions::keep_record).
 bool report_kind(std::string_view kind);
 
 // "3000.194" for 3000194628 ns: milliseconds with three decimals.

@@ -29,7 +29,7 @@ fs::path run_into(const std::string& scenario, const std::string& name) {
 
 RunFiles read(const fs::path& dir) {
   ReadOptions options;
-  options.keep_kind = report_kind;
+  options.keep_record = [](std::string_view kind, int64_t) { return report_kind(kind); };
   std::variant<RunFiles, ReadError> result = read_run_dir(dir.string(), options);
   if (auto* error = std::get_if<ReadError>(&result)) {
     ADD_FAILURE() << error->describe();
