@@ -128,24 +128,25 @@ std::vector<Counterexample> summary_counterexamples(const RunSummary& summary) {
 
 // Reads trace.jsonl again for the net.* records sent or delivered in `windows` (each extended by
 // `grace_ns` for late deliveries) and merges them into files->trace in file order.
-std::optional<ReadError> add_network_records(RunFiles* files, const std::vector<DiagramWindow>& windows,
-                                             int64_t grace_ns) {
+std::optional<ReadError> add_network_records(RunFiles* files, std::vector<DiagramWindow> windows, int64_t grace_ns) {
+  std::sort(windows.begin(), windows.end(),
+            [](const DiagramWindow& a, const DiagramWindow& b) { return a.from_ns < b.from_ns; });
+  std::vector<std::pair<int64_t, int64_t>> spans;  // disjoint, so that no record is read twice
+  for (const DiagramWindow& window : windows) {
+    const int64_t to_ns = window.to_ns + grace_ns;
+    if (!spans.empty() && window.from_ns <= spans.back().second) {
+      spans.back().second = std::max(spans.back().second, to_ns);
+    } else {
+      spans.emplace_back(window.from_ns, to_ns);
+    }
+  }
   ReadOptions read;
-  read.keep_record = [&windows, grace_ns](std::string_view kind, int64_t t_ns) {
-    if (!kind.starts_with("net.")) {
-      return false;
-    }
-    for (const DiagramWindow& window : windows) {
-      if (t_ns >= window.from_ns && t_ns <= window.to_ns + grace_ns) {
-        return true;
-      }
-    }
-    return false;
-  };
+  read.keep_record = [](std::string_view kind, int64_t) { return kind.starts_with("net."); };
   std::vector<TraceRecord> network;
-  int64_t end_ns = 0;
-  if (std::optional<ReadError> error = read_trace_file(files->dir, read, &network, &end_ns)) {
-    return error;
+  for (const auto& [from_ns, to_ns] : spans) {
+    if (std::optional<ReadError> error = read_trace_window(*files, from_ns, to_ns, read, &network)) {
+      return error;
+    }
   }
   std::vector<TraceRecord> merged;
   merged.reserve(files->trace.size() + network.size());

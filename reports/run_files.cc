@@ -93,21 +93,25 @@ FieldValue field_value(const Json& json) {
   }
 }
 
-// Reads a whole line-oriented file line by line, handing each non-blank line (without its line
-// ending) to `take`, which returns a problem or nothing.
-template <typename Take>
-std::optional<ReadError> for_each_line(std::istream& in, const std::string& file, Take take) {
+// Reads a line-oriented file line by line from `from` until `done()` or the end, handing each
+// non-blank line (without its line ending) and its place to `take`, which returns a problem or
+// nothing.
+template <typename Take, typename Done>
+std::optional<ReadError> for_each_line(std::istream& in, const std::string& file, TraceMark from, Take take,
+                                       Done done) {
   std::string line;
-  size_t number = 0;
-  while (std::getline(in, line)) {
-    ++number;
+  size_t number = from.line - 1;
+  uint64_t offset = from.offset;
+  while (!done() && std::getline(in, line)) {
+    const TraceMark place{0, offset, ++number};
+    offset += line.size() + 1;
     if (!line.empty() && line.back() == '\r') {
       line.pop_back();
     }
     if (line.find_first_not_of(" \t") == std::string::npos) {
       continue;
     }
-    if (std::optional<std::string> problem = take(line, number)) {
+    if (std::optional<std::string> problem = take(line, place)) {
       return ReadError{file, number, *problem};
     }
   }
@@ -115,6 +119,11 @@ std::optional<ReadError> for_each_line(std::istream& in, const std::string& file
     return ReadError{file, number, "read failed"};
   }
   return std::nullopt;
+}
+
+template <typename Take>
+std::optional<ReadError> for_each_line(std::istream& in, const std::string& file, Take take) {
+  return for_each_line(in, file, TraceMark{}, take, [] { return false; });
 }
 
 std::optional<std::string> parse_line(const std::string& line, Json* json) {
@@ -224,6 +233,54 @@ TraceRecord flat_trace_record(const std::vector<FlatMember>& members, const Flat
   }
   return record;
 }
+
+// Reads trace lines one at a time, checking that time never goes back: consim's own lines with
+// the fast reader, any other with nlohmann.
+class TraceLineReader {
+ public:
+  // `last_ns`: the time of the record before the first line read (-1 for none).
+  explicit TraceLineReader(int64_t last_ns) : last_ns_(last_ns) {}
+
+  // Reads one non-blank line, appending its record to `records` when `keep` wants it (or is
+  // empty). A problem, or nothing.
+  std::optional<std::string> read(const std::string& line, size_t number, const KeepRecord& keep,
+                                  std::vector<TraceRecord>* records) {
+    FlatTraceLine flat;
+    if (scan_flat_object(line, &members_) && read_flat_trace_line(members_, &flat)) {
+      return take(flat.t_ns, flat.kind, keep, records, [&] { return flat_trace_record(members_, flat, number); });
+    }
+    if (std::optional<std::string> problem = parse_line(line, &json_)) {
+      return problem;
+    }
+    TraceRecord record;
+    if (std::optional<std::string> problem = trace_record(json_, number, &record)) {
+      return problem;
+    }
+    return take(record.t_ns, record.kind, keep, records, [&] { return std::move(record); });
+  }
+
+  int64_t last_ns() const { return last_ns_; }
+
+ private:
+  // Checks the order of a well-formed record's time, then keeps the record if it is wanted;
+  // `make` builds it only then.
+  template <typename Make>
+  std::optional<std::string> take(int64_t t_ns, std::string_view kind, const KeepRecord& keep,
+                                  std::vector<TraceRecord>* records, Make make) {
+    if (t_ns < last_ns_) {
+      return "time goes back: t=" + std::to_string(t_ns) + " after t=" + std::to_string(last_ns_);
+    }
+    last_ns_ = t_ns;
+    if (!keep || keep(kind, t_ns)) {
+      records->push_back(make());
+    }
+    return std::nullopt;
+  }
+
+  int64_t last_ns_;
+  Json json_;
+  std::vector<FlatMember> members_;
+};
 
 std::optional<std::string> history_record(const Json& json, size_t line, HistoryRecord* record) {
   record->line = line;
@@ -440,41 +497,24 @@ std::variant<RunSummary, ReadError> parse_summary(std::string_view text, const s
 }
 
 std::optional<ReadError> parse_trace(std::istream& in, const std::string& file, const ReadOptions& options,
-                                     std::vector<TraceRecord>* records, int64_t* end_ns) {
-  int64_t last_ns = 0;
-  Json json;
-  std::vector<FlatMember> members;
-  // Checks the order of a well-formed record's time, then keeps the record if it is wanted;
-  // `make` builds it only then.
-  const auto take = [&](int64_t t_ns, std::string_view kind, auto make) -> std::optional<std::string> {
-    if (t_ns < last_ns) {
-      return "time goes back: t=" + std::to_string(t_ns) + " after t=" + std::to_string(last_ns);
-    }
-    last_ns = t_ns;
-    if (!options.keep_record || options.keep_record(kind, t_ns)) {
-      records->push_back(make());
-    }
-    return std::nullopt;
-  };
+                                     std::vector<TraceRecord>* records, int64_t* end_ns,
+                                     std::vector<TraceMark>* marks) {
+  TraceLineReader reader(-1);
+  size_t lines = 0;
   std::optional<ReadError> error =
-      for_each_line(in, file, [&](const std::string& line, size_t number) -> std::optional<std::string> {
-        FlatTraceLine flat;
-        if (scan_flat_object(line, &members) && read_flat_trace_line(members, &flat)) {
-          return take(flat.t_ns, flat.kind, [&] { return flat_trace_record(members, flat, number); });
+      for_each_line(in, file, [&](const std::string& line, const TraceMark& place) -> std::optional<std::string> {
+        if (marks != nullptr && lines++ % kTraceMarkLines == 0) {
+          marks->push_back({reader.last_ns(), place.offset, place.line});
         }
-        if (std::optional<std::string> problem = parse_line(line, &json)) {
-          return problem;
-        }
-        TraceRecord record;
-        if (std::optional<std::string> problem = trace_record(json, number, &record)) {
-          return problem;
-        }
-        return take(record.t_ns, record.kind, [&] { return std::move(record); });
+        return reader.read(line, place.line, options.keep_record, records);
       });
   if (error) {
     records->clear();
+    if (marks != nullptr) {
+      marks->clear();
+    }
   } else if (end_ns != nullptr) {
-    *end_ns = last_ns;
+    *end_ns = std::max<int64_t>(reader.last_ns(), 0);
   }
   return error;
 }
@@ -482,12 +522,12 @@ std::optional<ReadError> parse_trace(std::istream& in, const std::string& file, 
 std::optional<ReadError> parse_history(std::istream& in, const std::string& file, std::vector<HistoryRecord>* records) {
   Json json;
   std::optional<ReadError> error =
-      for_each_line(in, file, [&](const std::string& line, size_t number) -> std::optional<std::string> {
+      for_each_line(in, file, [&](const std::string& line, const TraceMark& place) -> std::optional<std::string> {
         if (std::optional<std::string> problem = parse_line(line, &json)) {
           return problem;
         }
         HistoryRecord record;
-        if (std::optional<std::string> problem = history_record(json, number, &record)) {
+        if (std::optional<std::string> problem = history_record(json, place.line, &record)) {
           return problem;
         }
         records->push_back(std::move(record));
@@ -499,14 +539,35 @@ std::optional<ReadError> parse_history(std::istream& in, const std::string& file
   return error;
 }
 
-std::optional<ReadError> read_trace_file(const std::string& dir, const ReadOptions& options,
-                                         std::vector<TraceRecord>* records, int64_t* end_ns) {
-  const std::string path = (std::filesystem::path(dir) / "trace.jsonl").string();
+std::optional<ReadError> read_trace_window(const RunFiles& files, int64_t from_ns, int64_t to_ns,
+                                           const ReadOptions& options, std::vector<TraceRecord>* records) {
+  const std::string path = (std::filesystem::path(files.dir) / "trace.jsonl").string();
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return ReadError{path, 0, std::string("cannot read: ") + std::strerror(errno)};
   }
-  return parse_trace(in, path, options, records, end_ns);
+  // The last mark before which every record is earlier than the window.
+  TraceMark from;
+  for (const TraceMark& mark : files.trace_marks) {
+    if (mark.t_ns >= from_ns) {
+      break;
+    }
+    from = mark;
+  }
+  in.seekg(static_cast<std::streamoff>(from.offset));
+  TraceLineReader reader(from.t_ns);
+  const KeepRecord keep = [&](std::string_view kind, int64_t t_ns) {
+    return t_ns >= from_ns && t_ns <= to_ns && (!options.keep_record || options.keep_record(kind, t_ns));
+  };
+  const size_t kept_before = records->size();
+  std::optional<ReadError> error = for_each_line(
+      in, path, from,
+      [&](const std::string& line, const TraceMark& place) { return reader.read(line, place.line, keep, records); },
+      [&] { return reader.last_ns() > to_ns; });
+  if (error) {
+    records->resize(kept_before);
+  }
+  return error;
 }
 
 std::variant<RunFiles, ReadError> read_run_dir(const std::string& dir, const ReadOptions& options) {
@@ -527,16 +588,19 @@ std::variant<RunFiles, ReadError> read_run_dir(const std::string& dir, const Rea
     return *error;
   }
   files.summary = std::move(std::get<RunSummary>(summary));
-  if (std::optional<ReadError> error = read_trace_file(dir, options, &files.trace, &files.trace_end_ns)) {
-    return *error;
-  }
-  const std::string path = (fs::path(dir) / "history.jsonl").string();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return ReadError{path, 0, std::string("cannot read: ") + std::strerror(errno)};
-  }
-  if (std::optional<ReadError> error = parse_history(in, path, &files.history)) {
-    return *error;
+  const std::pair<const char*, bool> jsonl[] = {{"trace.jsonl", true}, {"history.jsonl", false}};
+  for (const auto& [name, is_trace] : jsonl) {
+    const std::string path = (fs::path(dir) / name).string();
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      return ReadError{path, 0, std::string("cannot read: ") + std::strerror(errno)};
+    }
+    std::optional<ReadError> error =
+        is_trace ? parse_trace(in, path, options, &files.trace, &files.trace_end_ns, &files.trace_marks)
+                 : parse_history(in, path, &files.history);
+    if (error) {
+      return *error;
+    }
   }
   return files;
 }

@@ -97,31 +97,47 @@ struct RunSummary {
   std::string trace_digest;
 };
 
+// A place to start reading trace.jsonl from: line number `line` starts at byte `offset`, and no
+// record before it is later than t_ns (-1 before the first record).
+struct TraceMark {
+  int64_t t_ns = -1;
+  uint64_t offset = 0;
+  size_t line = 1;
+};
+inline constexpr size_t kTraceMarkLines = 4096;  // a mark every this many records
+
 struct RunFiles {
   std::string dir;
   RunSummary summary;
-  std::vector<TraceRecord> trace;  // in file order, which is time order
-  int64_t trace_end_ns = 0;        // the time of the trace's last record, kept or not
+  std::vector<TraceRecord> trace;      // in file order, which is time order
+  int64_t trace_end_ns = 0;            // the time of the trace's last record, kept or not
+  std::vector<TraceMark> trace_marks;  // every kTraceMarkLines records, for read_trace_window
   std::vector<HistoryRecord> history;
 };
 
+// Whether to keep a trace record, by its kind and time.
+using KeepRecord = std::function<bool(std::string_view kind, int64_t t_ns)>;
+
 struct ReadOptions {
-  // Trace records to keep, by kind and time; every record when empty. Every line is still parsed
-  // and checked, so a filter never hides a malformed file.
-  std::function<bool(std::string_view kind, int64_t t_ns)> keep_record;
+  // Trace records to keep; every record when empty. Every line is still parsed and checked, so a
+  // filter never hides a malformed file.
+  KeepRecord keep_record;
 };
 
 // A run directory's files; DIR/summary.json, DIR/trace.jsonl and DIR/history.jsonl must exist.
 std::variant<RunFiles, ReadError> read_run_dir(const std::string& dir, const ReadOptions& options = {});
-// DIR/trace.jsonl alone, into `records` (appended); *end_ns gets the time of its last record.
-std::optional<ReadError> read_trace_file(const std::string& dir, const ReadOptions& options,
-                                         std::vector<TraceRecord>* records, int64_t* end_ns);
+// The records of files.dir's trace.jsonl with times in [from_ns, to_ns] that `options` keeps,
+// appended to `records` in file order. It reads from the last of files.trace_marks before the
+// window and stops after it, so a window costs what it holds, not what the trace holds.
+std::optional<ReadError> read_trace_window(const RunFiles& files, int64_t from_ns, int64_t to_ns,
+                                           const ReadOptions& options, std::vector<TraceRecord>* records);
 
 // The same readers on text already at hand; `file` names it in errors. *end_ns, when given, gets
-// the time of the trace's last record.
+// the time of the trace's last record, and `marks` a mark every kTraceMarkLines records.
 std::variant<RunSummary, ReadError> parse_summary(std::string_view text, const std::string& file);
 std::optional<ReadError> parse_trace(std::istream& in, const std::string& file, const ReadOptions& options,
-                                     std::vector<TraceRecord>* records, int64_t* end_ns = nullptr);
+                                     std::vector<TraceRecord>* records, int64_t* end_ns = nullptr,
+                                     std::vector<TraceMark>* marks = nullptr);
 std::optional<ReadError> parse_history(std::istream& in, const std::string& file, std::vector<HistoryRecord>* records);
 
 // "n3" -> 3; 0 for anything else.

@@ -86,10 +86,24 @@ TEST_P(DotDrawsTheDiagramOf, EveryWindowWithoutWarnings) {
   const SequenceDiagram middle = sequence_diagram(files, timeline, asked);
   EXPECT_TRUE(middle.window.capped) << c.name;
   expect_dot_draws(dir, "middle", middle);
+  std::optional<SequenceDiagram> at_violation;
   if (timeline.violation) {
     DiagramOptions violation;
     violation.end_at_violation = true;
-    expect_dot_draws(dir, "violation", sequence_diagram(files, timeline, violation));
+    at_violation = sequence_diagram(files, timeline, violation);
+    expect_dot_draws(dir, "violation", *at_violation);
+  }
+  // The rendered diagrams are the same, though the renderer reads only the network's records in
+  // their windows, and reads them by seeking (these traces hold several marks).
+  EXPECT_GT(files.trace_marks.size(), 2u) << c.name;
+  RenderOptions render;
+  render.plots = false;
+  const RenderResult rendered = render_run_dir(dir.string(), render);
+  ASSERT_FALSE(rendered.error.has_value()) << rendered.error->describe();
+  EXPECT_EQ(slurp(dir / "sequence.dot"), chosen.dot) << c.name;
+  EXPECT_EQ(fs::exists(dir / "sequence-violation.dot"), at_violation.has_value()) << c.name;
+  if (at_violation) {
+    EXPECT_EQ(slurp(dir / "sequence-violation.dot"), at_violation->dot) << c.name;
   }
 }
 

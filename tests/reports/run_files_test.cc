@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "tests/reports/report_test_support.h"
 
 namespace consim::reports {
@@ -78,6 +80,65 @@ TEST(RunFiles, KindFilterStillChecksEveryLine) {
   const ReadError error = read_error(dir, options);
   EXPECT_EQ(error.line, 23u);
   EXPECT_NE(error.problem.find("not valid JSON"), std::string::npos) << error.problem;
+}
+
+// A trace long enough for several marks, three records at each time, with blank lines and a
+// line in another shape among them.
+std::string long_trace(size_t records) {
+  std::string text;
+  for (size_t i = 0; i < records; ++i) {
+    const std::string t = std::to_string(i / 3 * 1000);
+    text += i % 7 == 0 ? "{\"t\": " + t + ", \"kind\": \"other\"}\n"
+                       : "{\"t\":" + t + ",\"node\":\"n1\",\"kind\":\"net.send\",\"i\":" + std::to_string(i) + "}\n";
+    if (i % 1000 == 0) {
+      text += "\n";
+    }
+  }
+  return text;
+}
+
+TEST(RunFiles, TraceWindowReadsWhatTheWholeTraceHoldsInIt) {
+  const size_t records = 3 * kTraceMarkLines + 100;
+  const fs::path dir = write_run("run-files-window", kTinySummary, long_trace(records));
+  std::variant<RunFiles, ReadError> result = read_run_dir(dir.string());
+  ASSERT_TRUE(std::holds_alternative<RunFiles>(result)) << std::get<ReadError>(result).describe();
+  const RunFiles& files = std::get<RunFiles>(result);
+  ASSERT_EQ(files.trace.size(), records);
+  ASSERT_EQ(files.trace_marks.size(), 4u);
+  EXPECT_EQ(files.trace_end_ns, static_cast<int64_t>((records - 1) / 3 * 1000));
+  ReadOptions sends;
+  sends.keep_record = [](std::string_view kind, int64_t) { return kind == "net.send"; };
+  const int64_t mark_ns = files.trace_marks[2].t_ns;  // a time that straddles a mark
+  const std::pair<int64_t, int64_t> windows[] = {{0, 0},
+                                                 {0, 5000},
+                                                 {mark_ns, mark_ns},
+                                                 {mark_ns - 1000, mark_ns + 2000},
+                                                 {2'000'000, 2'500'000},
+                                                 {4'000'000, 9'000'000},
+                                                 {9'000'000, 9'999'999},
+                                                 {500, 900}};
+  for (const auto& [from_ns, to_ns] : windows) {
+    std::vector<TraceRecord> window;
+    const std::optional<ReadError> error = read_trace_window(files, from_ns, to_ns, sends, &window);
+    ASSERT_FALSE(error.has_value()) << error->describe();
+    std::vector<size_t> expected;
+    for (const TraceRecord& record : files.trace) {
+      if (record.t_ns >= from_ns && record.t_ns <= to_ns && record.kind == "net.send") {
+        expected.push_back(record.line);
+      }
+    }
+    std::vector<size_t> lines;
+    for (const TraceRecord& record : window) {
+      lines.push_back(record.line);
+      const auto same_line = std::find_if(files.trace.begin(), files.trace.end(),
+                                          [&](const TraceRecord& whole) { return whole.line == record.line; });
+      ASSERT_NE(same_line, files.trace.end());
+      EXPECT_EQ(record.t_ns, same_line->t_ns);
+      EXPECT_EQ(record.integer("i"), same_line->integer("i"));
+    }
+    EXPECT_EQ(lines, expected) << "window " << from_ns << " to " << to_ns;
+    EXPECT_EQ(lines.empty(), from_ns > files.trace_end_ns || (from_ns == 500 && to_ns == 900));
+  }
 }
 
 TEST(RunFiles, MissingDirectoryIsAnError) {
