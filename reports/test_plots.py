@@ -223,6 +223,40 @@ class FaultsAndLeaders(PlotTestCase):
         leaders = [(l.node, l.term_label, l.start_ns // MS, l.end_ns // MS) for l in run.trace.leaderships]
         self.assertEqual(leaders, [("n1", "term 1", 5, 400), ("n2", "term 2", 450, 1200)])
 
+    def read_in_blocks(self, block_bytes):
+        saved = plot_run.BLOCK_BYTES
+        plot_run.BLOCK_BYTES = block_bytes
+        try:
+            reader = plot_run.read_trace(os.path.join(self.work, "trace.jsonl"))
+        finally:
+            plot_run.BLOCK_BYTES = saved
+        leaders = [(l.node, l.start_ns, l.end_ns) for l in reader.leaderships]
+        return self.spans(reader), [(i.kind, i.start_ns) for i in reader.instants], leaders, reader.latest_ns
+
+    def test_blocks_of_any_size_read_the_same(self):
+        # Canonical lines, a blank one and one with spaces (read on their own), and a latest time
+        # on a line the plots skip.
+        trace = [json.dumps(r, separators=(",", ":")) for r in SYNTHETIC_TRACE]
+        trace.insert(4, "")
+        trace.insert(7, json.dumps({"t": 310 * MS, "kind": "fault.cut", "nodes": "n2", "detail": "to n3"}))
+        trace.append(json.dumps({"t": 1300 * MS, "node": "n2", "kind": "net.send"}, separators=(",", ":")))
+        write_run(self.work, SYNTHETIC_HISTORY, trace)
+        whole = self.read_in_blocks(1 << 22)
+        self.assertEqual(whole[3], 1300 * MS)
+        for block_bytes in (1, 7, 64, 150, 1000):
+            self.assertEqual(self.read_in_blocks(block_bytes), whole, block_bytes)
+
+    def test_a_malformed_line_is_named_whatever_the_block(self):
+        # A net.send the plots skip, cut short; a fault they read, of the canonical shape but not JSON.
+        for index, broken in ((2, lambda line: line[:-1]), (11, lambda line: line.replace('"nodes"', "nodes"))):
+            trace = [json.dumps(r, separators=(",", ":")) for r in SYNTHETIC_TRACE]
+            trace[index] = broken(trace[index])
+            write_run(self.work, SYNTHETIC_HISTORY, trace)
+            for block_bytes in (7, 150, 1 << 22):
+                with self.assertRaises(plot_run.BadInput, msg=(index, block_bytes)) as raised:
+                    self.read_in_blocks(block_bytes)
+                self.assertIn(f"trace.jsonl:{index + 1}:", str(raised.exception), (index, block_bytes))
+
     def test_zab_leads_from_the_broadcast_phase(self):
         trace = [
             {"t": 0, "node": "n1", "kind": "zab.state", "state": "looking", "phase": "election", "epoch": 0},
