@@ -69,13 +69,58 @@ def read_json_object(path):
     return value
 
 
+BLOCK_BYTES = 1 << 22
+
+
+def line_blocks(stream):
+    """Yields (number of the first line, bytes) for blocks of about BLOCK_BYTES of whole lines, so
+    that a file of millions of lines is never held in memory."""
+    number, rest = 1, b""
+    while True:
+        data = stream.read(BLOCK_BYTES)
+        if not data:
+            break
+        data = rest + data
+        cut = data.rfind(b"\n") + 1
+        block, rest = data[:cut], data[cut:]
+        if block:
+            yield number, block
+            number += block.count(b"\n")
+    if rest:
+        yield number, rest
+
+
+def block_objects(block):
+    """The objects of a block of JSON lines, parsed as one JSON array (one call instead of one a
+    line); None unless every line holds exactly one object."""
+    lines = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+    try:
+        values = json.loads(b"[" + block.rstrip(b"\n").replace(b"\n", b",") + b"]")
+    except (ValueError, UnicodeDecodeError):
+        return None  # a blank or malformed line: the caller reads line by line
+    # A blank line would have made the array invalid, and a line holding two values separated
+    # by a comma would make more values than lines.
+    if len(values) != lines or not all(isinstance(value, dict) for value in values):
+        return None
+    return values
+
+
 def json_lines(path):
-    """Yields (line number, object) for each non-empty line of a JSON Lines file, one at a time,
-    so that a trace of millions of records is never held in memory. BadInput on a bad line."""
+    """Yields (line number, object) for each non-empty line of a JSON Lines file, a block at a
+    time. BadInput on a bad line."""
     with open_input(path) as stream:
-        for number, line in enumerate(stream, start=1):
-            if line.strip():
-                yield number, parse_line(line, path, number)
+        for first, block in line_blocks(stream):
+            values = block_objects(block)
+            if values is not None:
+                yield from enumerate(values, start=first)
+                continue
+            start, number = 0, first
+            while start < len(block):  # lines as the file iterator cuts them: at b"\n" only
+                end = block.find(b"\n", start) + 1 or len(block)
+                line = block[start:end]
+                if line.strip():
+                    yield number, parse_line(line, path, number)
+                start, number = end, number + 1
 
 
 def parse_line(line, path, number):

@@ -29,8 +29,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from plot_common import (BadInput, json_lines, new_figure, open_input, parse_line, read_json_object,  # noqa: E402
-                         run_command, save)
+from plot_common import (BadInput, json_lines, line_blocks, new_figure, open_input, parse_line,  # noqa: E402
+                         read_json_object, run_command, save)
 
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter  # noqa: E402
 
@@ -56,6 +56,9 @@ FAULT_COLOURS = {
 }
 OTHER_FAULT_COLOUR = "#666666"
 LEADER_COLOUR = "#6A3D9A"
+# Beyond this many operations the latency points go into the SVG as one embedded image instead of
+# an element each (a one-hour run has hundreds of thousands: tens of megabytes, slow to draw).
+VECTOR_POINTS_MAX = 20_000
 # Lanes the fault strip may use; further overlapping faults share the last lane.
 FAULT_LANES_MAX = 8
 
@@ -251,46 +254,19 @@ class TraceReader:
 WANTED_KINDS = (b'"kind":"fault.', b'"kind":"raft.state"', b'"kind":"zab.state"', b'"kind":"host.crash"',
                 b'"kind":"host.restart"')
 CANONICAL_TIME = re.compile(rb'^\{"t":(\d+),.*\}\s*$', re.DOTALL)
-# The same on a block of whole lines: every line canonical, the times of all of them, the lines
-# that name a wanted kind.
+# The same on a block of whole lines: every line canonical; the time at the start of a line.
 CANONICAL_BLOCK = re.compile(rb'(?:\{"t":\d+,[^\n]*\}\n)*')
-BLOCK_TIMES = re.compile(rb'^\{"t":(\d+),', re.MULTILINE)
-WANTED_LINES = re.compile(rb'^[^\n]*(?:' + b"|".join(re.escape(kind) for kind in WANTED_KINDS) + rb')[^\n]*\n',
-                          re.MULTILINE)
-BLOCK_BYTES = 1 << 22
-
-
-def line_blocks(stream):
-    """Yields (number of the first line, bytes) for blocks of about BLOCK_BYTES of whole lines."""
-    number, rest = 1, b""
-    while True:
-        data = stream.read(BLOCK_BYTES)
-        if not data:
-            break
-        data = rest + data
-        cut = data.rfind(b"\n") + 1
-        block, rest = data[:cut], data[cut:]
-        if block:
-            yield number, block
-            number += block.count(b"\n")
-    if rest:
-        yield number, rest
-
-
+LINE_TIME = re.compile(rb'\{"t":(\d+),')
 def read_trace(path, workload_end_ns=None):
     """Reads the trace once, keeping only what the plots draw. The records it uses are parsed in
-    full; the others (nearly all: messages, disk, timers) are checked for shape and their time
-    read without parsing the JSON, a block of lines at a time while every line of the block is of
-    consim's canonical shape, which makes a trace of millions of lines many times faster. A line
-    of another shape is parsed in full, so a malformed one is still reported."""
+    full; the others (nearly all: messages, disk, timers) are only checked for shape, a block of
+    lines at a time, which makes a trace of millions of lines many times faster. A line of
+    another shape is parsed on its own, so a malformed one is still reported."""
     reader = TraceReader(workload_end_ns)
     with open_input(path) as stream:
         for first, block in line_blocks(stream):
             if CANONICAL_BLOCK.fullmatch(block):
-                reader.latest_ns = max(reader.latest_ns, max(map(int, BLOCK_TIMES.findall(block)), default=0))
-                for match in WANTED_LINES.finditer(block):
-                    number = first + block.count(b"\n", 0, match.start())
-                    reader.read(parse_line(match.group(0), path, number), path, number)
+                read_canonical_block(reader, block, first, path)
                 continue
             start, number = 0, first
             while start < len(block):  # lines as the file iterator cuts them: at b"\n" only
@@ -298,6 +274,26 @@ def read_trace(path, workload_end_ns=None):
                 read_line(reader, block[start:end], path, number)
                 start, number = end, number + 1
     return reader
+
+
+def read_canonical_block(reader, block, first, path):
+    """A block of canonical lines: the ones that name a wanted kind are parsed; the last line's
+    time is the block's latest, as a consim trace is in time order (consim report rejects one
+    that is not)."""
+    last = block.rfind(b"\n", 0, len(block) - 1) + 1
+    reader.latest_ns = max(reader.latest_ns, int(LINE_TIME.match(block, last).group(1)))
+    starts = set()  # of the lines naming a wanted kind, found with bytes.find (far faster than a regex)
+    for kind in WANTED_KINDS:
+        at = block.find(kind)
+        while at >= 0:
+            starts.add(block.rfind(b"\n", 0, at) + 1)
+            at = block.find(kind, at + len(kind))
+    counted, number = 0, first
+    for start in sorted(starts):
+        number += block.count(b"\n", counted, start)
+        counted = start
+        end = block.find(b"\n", start) + 1
+        reader.read(parse_line(block[start:end], path, number), path, number)
 
 
 def read_line(reader, line, path, number):
@@ -470,7 +466,8 @@ def plot_latency(run, stem):
             xs = [seconds(op.invoked_ns) for op in ops]
             ys = [max((op.completed_ns - op.invoked_ns) / NS_PER_MS, 1e-3) for op in ops]
             ax.scatter(xs, ys, linewidths=0.8, label=f"{outcome} ({counts[outcome]})", zorder=3,
-                       gid=f"latency-{kind}-{outcome}", **OUTCOME_STYLE[outcome])
+                       gid=f"latency-{kind}-{outcome}", rasterized=len(run.operations) > VECTOR_POINTS_MAX,
+                       **OUTCOME_STYLE[outcome])
     if not run.operations:
         axes[0].text(0.5, 0.5, "no completed operations", transform=axes[0].transAxes, ha="center")
     for ax in axes:

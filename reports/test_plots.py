@@ -29,6 +29,7 @@ FIXTURE = os.path.join(HERE, "testdata", "compare.json")
 CONSIM = None  # set from the command line
 
 sys.path.insert(0, HERE)
+import plot_common  # noqa: E402
 import plot_run  # noqa: E402
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -224,12 +225,12 @@ class FaultsAndLeaders(PlotTestCase):
         self.assertEqual(leaders, [("n1", "term 1", 5, 400), ("n2", "term 2", 450, 1200)])
 
     def read_in_blocks(self, block_bytes):
-        saved = plot_run.BLOCK_BYTES
-        plot_run.BLOCK_BYTES = block_bytes
+        saved = plot_common.BLOCK_BYTES
+        plot_common.BLOCK_BYTES = block_bytes
         try:
             reader = plot_run.read_trace(os.path.join(self.work, "trace.jsonl"))
         finally:
-            plot_run.BLOCK_BYTES = saved
+            plot_common.BLOCK_BYTES = saved
         leaders = [(l.node, l.start_ns, l.end_ns) for l in reader.leaderships]
         return self.spans(reader), [(i.kind, i.start_ns) for i in reader.instants], leaders, reader.latest_ns
 
@@ -256,6 +257,34 @@ class FaultsAndLeaders(PlotTestCase):
                 with self.assertRaises(plot_run.BadInput, msg=(index, block_bytes)) as raised:
                     self.read_in_blocks(block_bytes)
                 self.assertIn(f"trace.jsonl:{index + 1}:", str(raised.exception), (index, block_bytes))
+
+    def read_history_in_blocks(self, block_bytes):
+        saved = plot_common.BLOCK_BYTES
+        plot_common.BLOCK_BYTES = block_bytes
+        try:
+            operations, pending, latest_ns = plot_run.read_history(os.path.join(self.work, "history.jsonl"))
+        finally:
+            plot_common.BLOCK_BYTES = saved
+        return [(o.f, o.invoked_ns, o.completed_ns, o.outcome) for o in operations], pending, latest_ns
+
+    def test_history_blocks_of_any_size_read_the_same(self):
+        history = [json.dumps(r) for r in SYNTHETIC_HISTORY]
+        history.insert(3, "   ")  # a blank line: its block is read line by line
+        write_run(self.work, history, SYNTHETIC_TRACE)
+        whole = self.read_history_in_blocks(1 << 22)
+        self.assertEqual(len(whole[0]), 3)
+        self.assertEqual(whole[1:], (0, 800 * MS))
+        for block_bytes in (1, 50, 200, 400):
+            self.assertEqual(self.read_history_in_blocks(block_bytes), whole, block_bytes)
+
+    def test_a_history_line_of_two_objects_is_named(self):
+        history = [json.dumps(r, separators=(",", ":")) for r in SYNTHETIC_HISTORY]
+        history[1] = history[1] + "," + history[1]  # a valid array element, not a JSON line
+        write_run(self.work, history, SYNTHETIC_TRACE)
+        for block_bytes in (50, 1 << 22):
+            with self.assertRaises(plot_run.BadInput, msg=block_bytes) as raised:
+                self.read_history_in_blocks(block_bytes)
+            self.assertIn("history.jsonl:2:", str(raised.exception), block_bytes)
 
     def test_zab_leads_from_the_broadcast_phase(self):
         trace = [
