@@ -1,6 +1,7 @@
 #include "sim/trace.h"
 
 #include <bit>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <ostream>
@@ -9,60 +10,124 @@
 
 namespace consim::sim {
 
-void append_json_string(std::string_view text, std::string& out) {
-  out.push_back('"');
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char escaped[8];
-          std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
-          out += escaped;
-        } else {
-          out.push_back(c);
-        }
+namespace {
+
+// Writers into a buffer known to be large enough (see the bounds): no capacity check per
+// character. Traces stream hundreds of thousands of lines per simulated minute.
+
+// Room for `text` as a JSON string literal: quotes, and at most 6 characters per byte (\u001f).
+size_t json_string_bound(std::string_view text) { return 2 + 6 * text.size(); }
+constexpr size_t kIntegerBound = 20;  // -9223372036854775808
+
+char* write_escape(unsigned char c, char* p) {
+  const char* short_form = nullptr;
+  switch (c) {
+    case '"':
+      short_form = "\\\"";
+      break;
+    case '\\':
+      short_form = "\\\\";
+      break;
+    case '\n':
+      short_form = "\\n";
+      break;
+    case '\t':
+      short_form = "\\t";
+      break;
+    case '\r':
+      short_form = "\\r";
+      break;
+    default: {
+      static constexpr char kHex[] = "0123456789abcdef";
+      const char escaped[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
+      std::memcpy(p, escaped, sizeof escaped);
+      return p + sizeof escaped;
     }
   }
-  out.push_back('"');
+  p[0] = short_form[0];
+  p[1] = short_form[1];
+  return p + 2;
+}
+
+char* write_json_string(std::string_view text, char* p) {
+  *p++ = '"';
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      *p++ = ch;
+    } else {
+      p = write_escape(c, p);
+    }
+  }
+  *p++ = '"';
+  return p;
+}
+
+char* write_integer(int64_t value, char* p) { return std::to_chars(p, p + kIntegerBound, value).ptr; }
+
+char* write_literal(std::string_view text, char* p) {
+  std::memcpy(p, text.data(), text.size());
+  return p + text.size();
+}
+
+size_t canonical_json_bound(const TraceRecord& record) {
+  size_t bound = 32 + kIntegerBound + json_string_bound(record.kind);  // {"t":N,"node":,"kind":}
+  if (record.node) {
+    bound += json_string_bound(record.node->name());
+  }
+  for (const auto& [key, value] : record.fields) {
+    bound += 2 + json_string_bound(key);  // , and :
+    if (const auto* text = std::get_if<std::string>(&value)) {
+      bound += json_string_bound(*text);
+    } else {
+      bound += kIntegerBound;  // an integer, or true or false
+    }
+  }
+  return bound;
+}
+
+char* write_canonical_json(const TraceRecord& record, char* p) {
+  p = write_literal("{\"t\":", p);
+  p = write_integer(record.time.ns, p);
+  if (record.node) {
+    p = write_literal(",\"node\":", p);
+    p = write_json_string(record.node->name(), p);
+  }
+  p = write_literal(",\"kind\":", p);
+  p = write_json_string(record.kind, p);
+  for (const auto& [key, value] : record.fields) {
+    *p++ = ',';
+    p = write_json_string(key, p);
+    *p++ = ':';
+    if (const auto* integer = std::get_if<int64_t>(&value)) {
+      p = write_integer(*integer, p);
+    } else if (const auto* text = std::get_if<std::string>(&value)) {
+      p = write_json_string(*text, p);
+    } else {
+      p = write_literal(std::get<bool>(value) ? "true" : "false", p);
+    }
+  }
+  *p++ = '}';
+  return p;
+}
+
+// Runs `write` on room for `bound` more characters at the end of `out`, then trims the rest.
+template <typename Write>
+void append_bounded(std::string& out, size_t bound, Write write) {
+  const size_t start = out.size();
+  out.resize(start + bound);
+  const char* end = write(out.data() + start);
+  out.resize(static_cast<size_t>(end - out.data()));
+}
+
+}  // namespace
+
+void append_json_string(std::string_view text, std::string& out) {
+  append_bounded(out, json_string_bound(text), [&](char* p) { return write_json_string(text, p); });
 }
 
 void append_canonical_json(const TraceRecord& record, std::string& out) {
-  out += "{\"t\":";
-  out += std::to_string(record.time.ns);
-  if (record.node) {
-    out += ",\"node\":";
-    append_json_string(record.node->name(), out);
-  }
-  out += ",\"kind\":";
-  append_json_string(record.kind, out);
-  for (const auto& [key, value] : record.fields) {
-    out.push_back(',');
-    append_json_string(key, out);
-    out.push_back(':');
-    if (const auto* integer = std::get_if<int64_t>(&value)) {
-      out += std::to_string(*integer);
-    } else if (const auto* text = std::get_if<std::string>(&value)) {
-      append_json_string(*text, out);
-    } else {
-      out += std::get<bool>(value) ? "true" : "false";
-    }
-  }
-  out.push_back('}');
+  append_bounded(out, canonical_json_bound(record), [&](char* p) { return write_canonical_json(record, p); });
 }
 
 namespace {

@@ -77,6 +77,14 @@ TEST(Trace, JsonStringsEscapeQuotesBackslashesAndControlCharacters) {
   EXPECT_EQ(json_string(std::string_view("nul\0end", 7)), R"("nul\u0000end")");
   // Bytes from 0x20 up, UTF-8 included, pass through unchanged.
   EXPECT_EQ(json_string("caf\xc3\xa9 ~\x7f"), "\"caf\xc3\xa9 ~\x7f\"");
+  // The worst case, six characters per byte, fits; what was in the string before stays.
+  std::string escaped_all = "prefix";
+  for (int i = 0; i < 100; ++i) {
+    escaped_all += "\\u001f";
+  }
+  std::string out = "prefix";
+  append_json_string(std::string(100, '\x1f'), out);
+  EXPECT_EQ(out, escaped_all.substr(0, 6) + "\"" + escaped_all.substr(6) + "\"");
 }
 
 TEST(Trace, CanonicalLineEscapesKindKeysAndValues) {
