@@ -254,9 +254,11 @@ class TraceReader:
 WANTED_KINDS = (b'"kind":"fault.', b'"kind":"raft.state"', b'"kind":"zab.state"', b'"kind":"host.crash"',
                 b'"kind":"host.restart"')
 CANONICAL_TIME = re.compile(rb'^\{"t":(\d+),.*\}\s*$', re.DOTALL)
-# The same on a block of whole lines: every line canonical; the time at the start of a line.
+# The same on a block of whole lines: every line canonical; the time at the start of a line; a
+# wanted kind anywhere.
 CANONICAL_BLOCK = re.compile(rb'(?:\{"t":\d+,[^\n]*\}\n)*')
 LINE_TIME = re.compile(rb'\{"t":(\d+),')
+WANTED = re.compile(b"|".join(re.escape(kind) for kind in WANTED_KINDS))
 def read_trace(path, workload_end_ns=None):
     """Reads the trace once, keeping only what the plots draw. The records it uses are parsed in
     full; the others (nearly all: messages, disk, timers) are only checked for shape, a block of
@@ -282,14 +284,10 @@ def read_canonical_block(reader, block, first, path):
     that is not)."""
     last = block.rfind(b"\n", 0, len(block) - 1) + 1
     reader.latest_ns = max(reader.latest_ns, int(LINE_TIME.match(block, last).group(1)))
-    starts = set()  # of the lines naming a wanted kind, found with bytes.find (far faster than a regex)
-    for kind in WANTED_KINDS:
-        at = block.find(kind)
-        while at >= 0:
-            starts.add(block.rfind(b"\n", 0, at) + 1)
-            at = block.find(kind, at + len(kind))
+    # The starts of the lines naming a wanted kind (one regex scan beats a bytes.find per kind).
+    starts = sorted({block.rfind(b"\n", 0, match.start()) + 1 for match in WANTED.finditer(block)})
     counted, number = 0, first
-    for start in sorted(starts):
+    for start in starts:
         number += block.count(b"\n", counted, start)
         counted = start
         end = block.find(b"\n", start) + 1
