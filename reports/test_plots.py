@@ -316,6 +316,29 @@ class FaultsAndLeaders(PlotTestCase):
                        "fault-mark-clock-", "fault-mark-heal-", "leader-change-"):
             self.assertTrue(any(i.startswith(prefix) for i in ids), prefix)
 
+    def test_many_operations_become_one_image_in_the_svg(self):
+        def latency_svg(operations):
+            history = []
+            for i in range(operations):
+                invoked = i * MS
+                history.append({"process": i % 7, "type": "invoke", "f": "read", "key": "k1", "value": None,
+                                "time_ns": invoked})
+                history.append({"process": i % 7, "type": "ok", "f": "read", "key": "k1", "value": 1,
+                                "time_ns": invoked + (i % 5 + 1) * 100_000})
+            history.sort(key=lambda r: r["time_ns"])
+            write_run(self.work, history, SYNTHETIC_TRACE)
+            self.assert_plotted(run_script(PLOT_RUN, self.work))
+            with open(os.path.join(self.work, "latency.svg"), encoding="utf-8") as stream:
+                return stream.read()
+
+        few = latency_svg(plot_run.VECTOR_POINTS_MAX)
+        many = latency_svg(plot_run.VECTOR_POINTS_MAX + 1)
+        self.assertNotIn("<image", few)
+        self.assertGreater(few.count("<use "), plot_run.VECTOR_POINTS_MAX)  # a marker per point
+        self.assertIn("<image", many)
+        self.assertLess(many.count("<use "), 100)
+        self.assertLess(len(many), len(few) / 5)
+
 
 class BadInputExitsTwo(unittest.TestCase):
     """Bad input exits 2 with one message naming the file (and the line), and writes nothing."""
