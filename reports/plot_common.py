@@ -154,16 +154,19 @@ def save(figure, stem):
             raise BadInput(f"{path}: cannot write ({error.strerror})") from None
 
 
-def run_command(argv, prog, description, metavar, plot):
-    """The command line both scripts share: one directory argument, `plot(directory)` returning
-    what it wrote ("a.png/.svg, ..."); bad input exits 2 with the script's name, usage errors too."""
+def run_command(argv, prog, description, metavar, plot, add_options=None):
+    """The command line both scripts share: one directory argument (and the options
+    `add_options(parser)` adds), `plot(directory, args)` returning what it wrote ("a.png/.svg,
+    ..."); bad input exits 2 with the script's name, usage errors too."""
     parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("directory", metavar=metavar)
+    if add_options is not None:
+        add_options(parser)
     args = parser.parse_args(argv)  # exits 2 on a usage error
     try:
         if not os.path.isdir(args.directory):
             raise BadInput(f"{args.directory}: not a directory")
-        written = plot(args.directory)
+        written = plot(args.directory, args)
     except BadInput as error:
         print(f"{prog}: {error}", file=sys.stderr)
         return 2

@@ -308,7 +308,7 @@ def main(argv):
     return run_command(argv, "plot_compare.py",
                        "Chart a `consim compare --out COMPARE_DIR` directory: one grouped bar chart per "
                        "figure group, Raft against ZAB, mean and min-max over the seeds.", "COMPARE_DIR",
-                       plot_compare_dir)
+                       lambda directory, _: plot_compare_dir(directory))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Plots one run of `consim run SCENARIO --out RUN_DIR`.
 
-    reports/plot_run.py RUN_DIR
+    reports/plot_run.py RUN_DIR [--trace FILE --trace-end-ns N]
 
 Reads RUN_DIR/summary.json, history.jsonl and trace.jsonl and writes, next to them:
 
@@ -17,8 +17,10 @@ believed it was the leader when (Raft: raft.state role=leader; ZAB: zab.state le
 broadcast phase). Fault periods are shaded and instants drawn as dotted lines in every panel;
 each leader change is a dashed line.
 
-The trace is read one record at a time and only faults and leadership are kept, so a trace of
-millions of records needs no more memory than a small one. The same files give the same bytes.
+The trace is read a block at a time and only faults and leadership are kept, so a trace of
+millions of records needs no more memory than a small one. `consim report`, which has just read
+the whole trace, passes the few records the plots use in a file of their own (--trace) with the
+trace's end (--trace-end-ns), and the plots are the same. The same files give the same bytes.
 
 Exit codes: 0 written; 2 bad input or usage (one line on stderr naming the file and the line).
 """
@@ -306,13 +308,17 @@ def read_line(reader, line, path, number):
 
 
 class Run:
-    def __init__(self, run_dir):
+    def __init__(self, run_dir, trace_path=None, trace_end_ns=0):
+        """`trace_path`: a file holding only the trace records the plots read, and `trace_end_ns`
+        the time of the whole trace's last record (as `consim report` passes them, having read the
+        trace itself); RUN_DIR/trace.jsonl otherwise."""
         summary_path = os.path.join(run_dir, "summary.json")
         self.summary = read_json_object(summary_path)
         self.operations, self.pending, history_end_ns = read_history(os.path.join(run_dir, "history.jsonl"))
         duration_ms = self.summary.get("duration_ms")
         workload_end_ns = round(duration_ms * NS_PER_MS) if is_number(duration_ms) else None
-        self.trace = read_trace(os.path.join(run_dir, "trace.jsonl"), workload_end_ns)
+        self.trace = read_trace(trace_path or os.path.join(run_dir, "trace.jsonl"), workload_end_ns)
+        self.trace.latest_ns = max(self.trace.latest_ns, trace_end_ns)
         metrics = self.summary.get("metrics")
         simulated_s = metrics.get("simulated_s") if isinstance(metrics, dict) else None
         summary_end_ns = simulated_s * NS_PER_S if is_number(simulated_s) else 0
@@ -506,8 +512,8 @@ def plot_throughput(run, stem):
     save(figure, stem)
 
 
-def plot_run_dir(run_dir):
-    run = Run(run_dir)
+def plot_run_dir(run_dir, args=None):
+    run = Run(run_dir, getattr(args, "trace", None), getattr(args, "trace_end_ns", 0))
     plot_latency(run, os.path.join(run_dir, "latency"))
     plot_throughput(run, os.path.join(run_dir, "throughput"))
     return "latency.png/.svg, throughput.png/.svg"
@@ -516,7 +522,15 @@ def plot_run_dir(run_dir):
 def main(argv):
     return run_command(argv, "plot_run.py",
                        "Plot latency and throughput of a `consim run --out RUN_DIR` directory, "
-                       "with faults and leader changes marked.", "RUN_DIR", plot_run_dir)
+                       "with faults and leader changes marked.", "RUN_DIR", plot_run_dir, add_trace_options)
+
+
+def add_trace_options(parser):
+    parser.add_argument("--trace", metavar="FILE",
+                        help="read the trace records the plots use (faults, roles, crashes and restarts) "
+                             "from FILE instead of RUN_DIR/trace.jsonl")
+    parser.add_argument("--trace-end-ns", type=int, default=0, metavar="N",
+                        help="with --trace: the time of the whole trace's last record")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
+#include <type_traits>
+#include <variant>
 
 #include "reports/external.h"
 #include "reports/sequence_diagram.h"
@@ -86,7 +89,38 @@ std::optional<std::string> python_interpreter(const RenderOptions& options) {
   return find_program("python3");
 }
 
-void render_plots(const std::string& dir, const RenderOptions& options, RenderResult* result) {
+// The records plot_run.py reads (faults, roles, crashes and restarts), as JSON lines.
+std::string plot_trace_lines(const RunFiles& files) {
+  std::string text;
+  for (const TraceRecord& record : files.trace) {
+    const std::string_view kind = record.kind;
+    if (!kind.starts_with("fault.") && kind != "raft.state" && kind != "zab.state" && kind != "host.crash" &&
+        kind != "host.restart") {
+      continue;
+    }
+    nlohmann::ordered_json line;
+    line["t"] = record.t_ns;
+    if (!record.node.empty()) {
+      line["node"] = record.node;
+    }
+    line["kind"] = record.kind;
+    for (const TraceField& field : record.fields) {
+      std::visit(
+          [&](const auto& value) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(value)>, std::monostate>) {
+              line[field.name] = nullptr;
+            } else {
+              line[field.name] = value;
+            }
+          },
+          field.value);
+    }
+    text += line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+  }
+  return text;
+}
+
+void render_plots(const std::string& dir, const RunFiles& files, const RenderOptions& options, RenderResult* result) {
   std::error_code error;
   if (options.plot_script.empty() || !fs::is_regular_file(options.plot_script, error)) {
     result->notes.push_back("plots: the plotting script reports/plot_run.py is not in this build's source tree");
@@ -103,7 +137,15 @@ void render_plots(const std::string& dir, const RenderOptions& options, RenderRe
                             " (Debian: apt-get install python3-matplotlib)");
     return;
   }
-  const ProgramResult run = run_program({*python, options.plot_script, dir});
+  // The trace was just read in full: the script gets the few records it draws in a file of their
+  // own rather than scanning the whole trace again (gigabytes for an hour-long run).
+  const std::string trace_path = in_dir(dir, "plot-trace.jsonl.tmp");
+  std::vector<std::string> argv = {*python, options.plot_script, dir};
+  if (!write_file_atomically(trace_path, plot_trace_lines(files))) {
+    argv.insert(argv.end(), {"--trace", trace_path, "--trace-end-ns", std::to_string(files.trace_end_ns)});
+  }
+  const ProgramResult run = run_program(argv);
+  fs::remove(trace_path, error);
   if (!run.started || run.exit_code != 0) {
     result->notes.push_back("plots: " + options.plot_script +
                             " failed: " + (run.started ? last_line(run.stderr_text) : run.error));
@@ -230,7 +272,7 @@ RenderResult render_run_dir(const std::string& dir, const RenderOptions& options
     render_diagram(dir, "sequence-violation", files, timeline, diagram, dot, &page, &result);
   }
   if (options.plots) {
-    render_plots(dir, options, &result);
+    render_plots(dir, files, options, &result);
   }
   std::error_code error;
   for (const char* name : {"latency.svg", "throughput.svg"}) {

@@ -147,6 +147,23 @@ class PlotRunOnConsimRuns(PlotTestCase):
             with open(os.path.join(out, name), "rb") as stream:
                 self.assertEqual(stream.read(), data, f"{name} differs between two runs")
 
+    def test_consim_report_draws_what_the_script_draws_alone(self):
+        # `consim report` hands the script only the records it draws (--trace, --trace-end-ns).
+        for name, out in self.runs.items():
+            with self.subTest(run=name):
+                rendered = os.path.join(self.work, name + "-rendered")
+                shutil.copytree(out, rendered)
+                for stem in ("latency", "throughput"):
+                    for extension in ("png", "svg"):
+                        os.remove(os.path.join(rendered, f"{stem}.{extension}"))
+                report = subprocess.run([CONSIM, "report", rendered, "--quiet"], capture_output=True, text=True,
+                                        check=False)
+                self.assertEqual(report.returncode, 0, report.stderr)
+                self.assertEqual([f for f in os.listdir(rendered) if f.endswith(".tmp")], [])
+                for file in ("latency.png", "latency.svg", "throughput.png", "throughput.svg"):
+                    with open(os.path.join(out, file), "rb") as a, open(os.path.join(rendered, file), "rb") as b:
+                        self.assertEqual(a.read(), b.read(), f"{name} {file}")
+
 
 def write_run(directory, history, trace, summary=None):
     """A small run directory: lists of records (or raw text lines) for each file."""
