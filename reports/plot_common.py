@@ -90,6 +90,16 @@ def line_blocks(stream):
         yield number, rest
 
 
+def block_lines(block, first):
+    """Yields (number, line) for the lines of a block whose first line is number `first`, cut as
+    the file iterator cuts them: after each b"\n" only."""
+    start, number = 0, first
+    while start < len(block):
+        end = block.find(b"\n", start) + 1 or len(block)
+        yield number, block[start:end]
+        start, number = end, number + 1
+
+
 def block_objects(block):
     """The objects of a block of JSON lines, parsed as one JSON array (one call instead of one a
     line); None unless every line holds exactly one object."""
@@ -114,13 +124,9 @@ def json_lines(path):
             if values is not None:
                 yield from enumerate(values, start=first)
                 continue
-            start, number = 0, first
-            while start < len(block):  # lines as the file iterator cuts them: at b"\n" only
-                end = block.find(b"\n", start) + 1 or len(block)
-                line = block[start:end]
+            for number, line in block_lines(block, first):
                 if line.strip():
                     yield number, parse_line(line, path, number)
-                start, number = end, number + 1
 
 
 def parse_line(line, path, number):

@@ -31,8 +31,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from plot_common import (BadInput, json_lines, line_blocks, new_figure, open_input, parse_line,  # noqa: E402
-                         read_json_object, run_command, save)
+from plot_common import (BadInput, block_lines, json_lines, line_blocks, new_figure, open_input,  # noqa: E402
+                         parse_line, read_json_object, run_command, save)
 
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter  # noqa: E402
 
@@ -272,11 +272,8 @@ def read_trace(path, workload_end_ns=None):
             if CANONICAL_BLOCK.fullmatch(block):
                 read_canonical_block(reader, block, first, path)
                 continue
-            start, number = 0, first
-            while start < len(block):  # lines as the file iterator cuts them: at b"\n" only
-                end = block.find(b"\n", start) + 1 or len(block)
-                read_line(reader, block[start:end], path, number)
-                start, number = end, number + 1
+            for number, line in block_lines(block, first):
+                read_line(reader, line, path, number)
     return reader
 
 
