@@ -93,17 +93,23 @@ FieldValue field_value(const Json& json) {
   }
 }
 
+// Where a line starts in its file.
+struct LinePlace {
+  uint64_t offset = 0;  // in bytes
+  size_t line = 1;      // 1-based
+};
+
 // Reads a line-oriented file line by line from `from` until `done()` or the end, handing each
 // non-blank line (without its line ending) and its place to `take`, which returns a problem or
 // nothing.
 template <typename Take, typename Done>
-std::optional<ReadError> for_each_line(std::istream& in, const std::string& file, TraceMark from, Take take,
+std::optional<ReadError> for_each_line(std::istream& in, const std::string& file, LinePlace from, Take take,
                                        Done done) {
   std::string line;
   size_t number = from.line - 1;
   uint64_t offset = from.offset;
   while (!done() && std::getline(in, line)) {
-    const TraceMark place{0, offset, ++number};
+    const LinePlace place{offset, ++number};
     offset += line.size() + 1;
     if (!line.empty() && line.back() == '\r') {
       line.pop_back();
@@ -123,7 +129,7 @@ std::optional<ReadError> for_each_line(std::istream& in, const std::string& file
 
 template <typename Take>
 std::optional<ReadError> for_each_line(std::istream& in, const std::string& file, Take take) {
-  return for_each_line(in, file, TraceMark{}, take, [] { return false; });
+  return for_each_line(in, file, LinePlace{}, take, [] { return false; });
 }
 
 std::optional<std::string> parse_line(const std::string& line, Json* json) {
@@ -502,7 +508,7 @@ std::optional<ReadError> parse_trace(std::istream& in, const std::string& file, 
   TraceLineReader reader(-1);
   size_t lines = 0;
   std::optional<ReadError> error =
-      for_each_line(in, file, [&](const std::string& line, const TraceMark& place) -> std::optional<std::string> {
+      for_each_line(in, file, [&](const std::string& line, const LinePlace& place) -> std::optional<std::string> {
         if (marks != nullptr && lines++ % kTraceMarkLines == 0) {
           marks->push_back({reader.last_ns(), place.offset, place.line});
         }
@@ -522,7 +528,7 @@ std::optional<ReadError> parse_trace(std::istream& in, const std::string& file, 
 std::optional<ReadError> parse_history(std::istream& in, const std::string& file, std::vector<HistoryRecord>* records) {
   Json json;
   std::optional<ReadError> error =
-      for_each_line(in, file, [&](const std::string& line, const TraceMark& place) -> std::optional<std::string> {
+      for_each_line(in, file, [&](const std::string& line, const LinePlace& place) -> std::optional<std::string> {
         if (std::optional<std::string> problem = parse_line(line, &json)) {
           return problem;
         }
@@ -561,8 +567,8 @@ std::optional<ReadError> read_trace_window(const RunFiles& files, int64_t from_n
   };
   const size_t kept_before = records->size();
   std::optional<ReadError> error = for_each_line(
-      in, path, from,
-      [&](const std::string& line, const TraceMark& place) { return reader.read(line, place.line, keep, records); },
+      in, path, LinePlace{from.offset, from.line},
+      [&](const std::string& line, const LinePlace& place) { return reader.read(line, place.line, keep, records); },
       [&] { return reader.last_ns() > to_ns; });
   if (error) {
     records->resize(kept_before);
