@@ -283,19 +283,19 @@ bool RaftInvariants::check_log_cut(sim::HostId id, uint64_t after, std::string_v
   }
   // The first committed entry past the cut that this node holds decides: by the hash chain, if it
   // does not hold that one, it holds none after it.
-  for (auto next = committed_.next_after(after, state.log.last_index()); next.has_value();
-       next = committed_.next_after(next->first, state.log.last_index())) {
-    const Holds held = holds(state.log, next->first);
+  uint64_t from = after;
+  while (const auto next = committed_.next_after(from, state.log.last_index())) {
+    const auto& [index, entry] = *next;
+    const Holds held = holds(state.log, index);
     if (held == Holds::kYes) {
       fail("committed_is_durable",
-           id.name() + " " + std::string(what) + ", dropping committed " +
-               describe_entry(next->first, next->second.term),
-           {id});
+           id.name() + " " + std::string(what) + ", dropping committed " + describe_entry(index, entry.term), {id});
       return false;
     }
     if (held == Holds::kNo) {
       break;
     }
+    from = index;
   }
   return true;
 }

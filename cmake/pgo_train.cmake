@@ -1,0 +1,62 @@
+# The training run of profile-guided optimization (cmake/pgo.cmake), as a script:
+#   cmake -DCONSIM=<instrumented consim> -DSOURCE_DIR=<repository> -DPROFILE_DIR=<dir>
+#         -DWORK_DIR=<scratch dir> -P cmake/pgo_train.cmake
+# It runs what users run most, so that the profile weighs the paths they take: every scenario of
+# the library (both protocols, every fault), a simulated minute of steady load per protocol and
+# service (the benchmarks' shape), short fuzz campaigns, and the reports of a few runs.
+#
+# Skipped when `consim` is no newer than the last training: the profile is still its own.
+# Otherwise the old profile goes first (counts would be added to it, from another binary).
+foreach(variable CONSIM SOURCE_DIR PROFILE_DIR WORK_DIR)
+  if(NOT DEFINED ${variable})
+    message(FATAL_ERROR "pgo_train.cmake: -D${variable}=... is missing")
+  endif()
+endforeach()
+
+set(stamp ${PROFILE_DIR}/trained.stamp)
+if(EXISTS ${stamp} AND NOT ${CONSIM} IS_NEWER_THAN ${stamp})
+  return()
+endif()
+file(REMOVE_RECURSE ${PROFILE_DIR} ${WORK_DIR})
+file(MAKE_DIRECTORY ${PROFILE_DIR} ${WORK_DIR})
+
+# Runs consim with the given arguments. Exit 0 and 1 (a check failed: fuzz seeds may find bugs)
+# are both training; anything else means the instrumented build is broken.
+function(train)
+  execute_process(COMMAND ${CONSIM} ${ARGN} WORKING_DIRECTORY ${WORK_DIR}
+                  RESULT_VARIABLE result OUTPUT_VARIABLE output ERROR_VARIABLE output)
+  if(NOT result STREQUAL "0" AND NOT result STREQUAL "1")
+    message(FATAL_ERROR "PGO training: `consim ${ARGN}` exited with ${result}:\n${output}")
+  endif()
+endfunction()
+
+message(STATUS "PGO training: ${CONSIM}")
+file(GLOB_RECURSE scenarios LIST_DIRECTORIES false ${SOURCE_DIR}/scenarios/*.json)
+list(SORT scenarios)
+foreach(scenario ${scenarios})
+  train(run ${scenario} --explain)
+endforeach()
+file(GLOB steady_loads ${SOURCE_DIR}/cmake/pgo/*.json)
+list(SORT steady_loads)
+foreach(scenario ${steady_loads})
+  get_filename_component(name ${scenario} NAME_WE)
+  train(run ${scenario} --out ${WORK_DIR}/${name} --no-report)
+endforeach()
+foreach(protocol raft zab)
+  foreach(service kv znode)
+    train(fuzz --protocol ${protocol} --service ${service} --seeds 1..150 --no-shrink --quiet --out ${WORK_DIR}/fuzz-${protocol}-${service})
+  endforeach()
+endforeach()
+foreach(name raft-kv-steady zab-znode-steady)
+  train(report ${WORK_DIR}/${name} --no-plots --quiet)
+  train(check ${WORK_DIR}/${name}/history.jsonl)
+endforeach()
+
+# The profile of sim/simulator.cc, named as the main build's object will look for it (its path
+# below the build directory, '/' as '#'): if gcc named them otherwise, every object would be
+# compiled without a profile, silently (the warning is off, for tests and benchmarks).
+set(expected "${PROFILE_DIR}/sim#CMakeFiles#consim_sim.dir#simulator.cc.gcda")
+if(NOT EXISTS "${expected}")
+  message(FATAL_ERROR "PGO training: ${CONSIM} ran but wrote no ${expected}")
+endif()
+file(TOUCH ${stamp})
