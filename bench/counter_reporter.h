@@ -21,6 +21,8 @@ class CounterReporter : public benchmark::ConsoleReporter {
       }
     }
   }
+  // Whether that benchmark ran (with --benchmark_filter, some do not) and reported the counter.
+  bool has(const std::string& key) const { return values_.count(key) != 0; }
   // The counter's value, or 0 when that benchmark or counter did not run.
   double get(const std::string& key) const {
     auto it = values_.find(key);
