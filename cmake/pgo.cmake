@@ -3,7 +3,7 @@
 # The simulator's cost is spread thin over every event (the network, the event queue, the
 # protocols, the host, the digest), so no one function is worth hand-tuning any more, but the
 # compiler can still lay out and inline the whole path for the branches it actually takes: with
-# a profile, consim and the benchmarks run 12 to 25% faster on the same code.
+# a profile, consim and the benchmarks run 12 to 20% faster on the same code.
 #
 # How: at build time, a second build of the same sources in <build>/pgo/build, instrumented
 # (CONSIM_PGO_GENERATE), makes `consim` and runs the training (cmake/pgo_train.cmake: every
@@ -17,7 +17,7 @@
 # trace digests of this build must equal the clang build's, which has no profile.
 #
 # After an edit, the instrumented build recompiles what changed and the training runs again
-# (a few seconds); the main build recompiles only what changed, with the fresh profile.
+# (about 10 s); the main build recompiles only what changed, with the fresh profile.
 option(CONSIM_PGO "Build with profile-guided optimization (gcc; trains at build time)" OFF)
 set(CONSIM_PGO_GENERATE "" CACHE PATH "Internal: build instrumented for PGO, writing profiles here")
 
