@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  g++ clang cmake ninja-build clang-format
+  g++ clang llvm cmake ninja-build clang-format
   libgtest-dev librapidcheck-dev nlohmann-json3-dev libbenchmark-dev libcli11-dev
   graphviz python3 python3-matplotlib chromium
 )
